@@ -1,0 +1,3 @@
+from boundary_policy.cli import main
+
+main()

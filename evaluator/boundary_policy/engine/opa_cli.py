@@ -1,0 +1,151 @@
+"""The `opa` binary: `opa check` to compile, one `opa eval` per batch of inputs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path, PurePosixPath
+
+from boundary_policy.engine.base import (
+    RESULT_VAR,
+    EngineError,
+    EngineUnavailable,
+    Module,
+    Outcome,
+    RegoVersion,
+    batch_query,
+    error_from_json,
+    kind_of_code,
+)
+from boundary_policy.model import JSON
+
+
+def find_opa(opa_bin: str | None = None) -> str | None:
+    """The `opa` to run: an explicit path, else the first `opa` on PATH."""
+    found = (str(Path(opa_bin).resolve()) if Path(opa_bin).is_file() else shutil.which(opa_bin)) if opa_bin else None
+    return found if opa_bin else shutil.which("opa")
+
+
+def _safe_name(name: str) -> str:
+    """A relative path inside the work directory, so error locations keep the module's own name."""
+    parts = [p for p in PurePosixPath(name.replace("\\", "/")).parts if p not in ("", ".", "..", "/")]
+    return "/".join(parts) or "module.rego"
+
+
+class OpaCliPolicy:
+    def __init__(self, opa: str, modules: Sequence[Module], data: JSON, rego_version: RegoVersion) -> None:
+        self._opa = opa
+        self._dir = tempfile.TemporaryDirectory(prefix="boundary-policy-opa-")
+        self._workdir = Path(self._dir.name)
+        self._version_flags = ["--v0-compatible"] if rego_version == "v0" else []
+        self._load_args: list[str] = []
+        for module in modules:
+            relative = _safe_name(module.name)
+            path = self._workdir / "modules" / relative
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(module.source, encoding="utf-8")
+            self._load_args += ["-d", f"modules/{relative}"]
+        if data is not None:
+            (self._workdir / "data.json").write_text(json.dumps(data), encoding="utf-8")
+            self._load_args += ["-d", "data.json"]
+        try:
+            self._check()
+        except EngineError:
+            self.close()
+            raise
+
+    def _run(self, args: list[str]) -> tuple[int, JSON]:
+        completed = subprocess.run(  # argv list, no shell
+            [self._opa, *args],
+            cwd=self._workdir,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        # `opa eval` reports errors on stdout, `opa check` on stderr; both as JSON with --format json.
+        text = completed.stdout.strip() or completed.stderr.strip() or "{}"
+        try:
+            return completed.returncode, json.loads(text)
+        except json.JSONDecodeError:
+            raise EngineError("eval", f"opa failed: {completed.stderr.strip() or completed.stdout.strip()}") from None
+
+    def _raise_first(self, output: JSON, default_kind: str) -> None:
+        errors = output.get("errors") or []
+        first = errors[0] if errors else {"code": default_kind, "message": json.dumps(output)}
+        error = error_from_json(kind_of_code(str(first.get("code", ""))), first)
+        if error.file and error.file.startswith("modules/"):
+            error.file = error.file.removeprefix("modules/")
+        raise error
+
+    def _check(self) -> None:
+        modules = [arg for arg in self._load_args if arg.startswith("modules/")]
+        if not modules:
+            return
+        code, output = self._run(["check", "--format", "json", *self._version_flags, *modules])
+        if code != 0:
+            self._raise_first(output, "rego_compile_error")
+
+    def evaluate(self, query: str, inputs: Sequence[JSON]) -> list[Outcome]:
+        if not inputs:
+            return []
+        try:
+            values = self._eval_batch(query, list(inputs))
+        except EngineError:
+            if len(inputs) == 1:
+                raise
+            # One input failed the whole batch: evaluate each on its own to attribute the error.
+            return [self._evaluate_one(query, item) for item in inputs]
+        return [Outcome(found[0], True) if found else Outcome() for found in values]
+
+    def _evaluate_one(self, query: str, item: JSON) -> Outcome:
+        try:
+            found = self._eval_batch(query, [item])[0]
+        except EngineError as error:
+            return Outcome(error=error)
+        return Outcome(found[0], True) if found else Outcome()
+
+    def _eval_batch(self, query: str, inputs: list[JSON]) -> list[list[JSON]]:
+        batch_file = self._workdir / "batch.json"
+        batch_file.write_text(json.dumps({"batch": inputs}), encoding="utf-8")
+        code, output = self._run(
+            [
+                "eval",
+                "--format",
+                "json",
+                *self._version_flags,
+                *self._load_args,
+                "--input",
+                "batch.json",
+                batch_query(query),
+            ]
+        )
+        if code != 0 or "errors" in output:
+            self._raise_first(output, "eval_error")
+        result: list[list[JSON]] = output["result"][0]["bindings"][RESULT_VAR]
+        return result
+
+    def close(self) -> None:
+        self._dir.cleanup()
+
+
+class OpaCliEngine:
+    name = "opa"
+
+    def __init__(self, opa_bin: str | None = None) -> None:
+        found = find_opa(opa_bin)
+        if found is None:
+            raise EngineUnavailable(
+                f"`{opa_bin}` not found" if opa_bin else "no `opa` binary on PATH (use --opa-bin PATH)"
+            )
+        self.binary = found
+
+    def compile(
+        self, modules: Sequence[Module], data: JSON = None, *, rego_version: RegoVersion = "v1"
+    ) -> OpaCliPolicy:
+        return OpaCliPolicy(self.binary, modules, data, rego_version)
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,4 @@
+# Pinned toolchain: the OPA inside Gatekeeper v3.23, gator of the same release, and Regal.
+OPA_VERSION=v1.17.1
+GATOR_VERSION=v3.23.0
+REGAL_VERSION=v0.39.0
