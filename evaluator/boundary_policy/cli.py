@@ -1,15 +1,36 @@
-"""Command line interface (placeholder until the commands land)."""
+"""The `boundary-policy` command: a group of subcommands, one module each under commands/."""
+
+from __future__ import annotations
 
 import click
 
 from boundary_policy import __version__
+from boundary_policy.commands import test as test_command
+
+EXAMPLES = """
+\b
+Examples:
+  boundary-policy eval manifests/ --inventory nodes.json
+  kubectl get nodes -o json > nodes.json
+  helm template coder coder-v2/coder | boundary-policy eval - --inventory nodes.json
+  boundary-policy eval k8s/ -o sarif --output-file boundary.sarif
+  boundary-policy rules
+  boundary-policy explain BND012
+  boundary-policy test && boundary-policy verify
+
+Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 the run could not complete.
+"""
 
 
-@click.group()
+@click.group(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
 @click.version_option(__version__, prog_name="boundary-policy")
 def cli() -> None:
-    """Check Kubernetes manifests against the Boundary jail policies."""
+    """Check Kubernetes manifests against the Coder Agent Firewall (Boundary) jail policies,
+    with the same Gatekeeper templates your cluster enforces."""
+
+
+cli.add_command(test_command.command)
 
 
 def main() -> None:
-    cli()
+    cli(prog_name="boundary-policy")

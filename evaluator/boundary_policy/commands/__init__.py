@@ -1,0 +1,1 @@
+"""One module per `boundary-policy` subcommand; each exports a click command named `command`."""
