@@ -1,0 +1,121 @@
+"""What every reporter receives (a finished run) and the one method it has; plus the small helpers they share."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from boundary_policy.model import SEVERITY_RANK, Finding, ResourceRef, RuleInfo, Severity
+
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+"""Most severe first: the order of every count and summary."""
+
+TOOL_NAME = "boundary-policy"
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything a format may show about one `boundary-policy eval` run. Reporters only render it."""
+
+    findings: Sequence[Finding]
+    resources: int
+    """Kubernetes objects checked."""
+    files: int
+    """Files (and stdin) read."""
+    rules: Mapping[str, RuleInfo]
+    """The catalog, for rule titles, fixes and SARIF metadata; findings may name rules that are not in it."""
+    tool_version: str
+    exit_code: int
+    """The exit code the run ends with (0, 1 or 2); SARIF records it in its invocation."""
+    fail_on: Severity = "error"
+    """Findings at or above this severity fail the run (JUnit failures); those below are reported but pass."""
+    paths: Sequence[str] = field(default=())
+    """Display paths of the files read, when known: JUnit lists the ones without findings as passing cases."""
+
+
+class Reporter(Protocol):
+    def render(self, report: Report) -> str: ...
+
+
+class BaseReporter:
+    """Common constructor, so the registry can build any format the same way; only `text` uses the options."""
+
+    def __init__(self, *, color: bool = False, width: int | None = None) -> None:
+        self.color = color
+        self.width = width
+
+
+def _order_key(finding: Finding) -> tuple[object, ...]:
+    # (file, line, rule, message) first, as the JSON contract says; the rest only makes the order total,
+    # so that the same findings in any input order render to the same bytes.
+    resource = finding.resource
+    return (
+        finding.sort_key(),
+        finding.line is not None,
+        SEVERITY_RANK[finding.severity] * -1,
+        finding.enforcement_action,
+        finding.constraint_kind or "",
+        finding.constraint_name or "",
+        resource is not None,
+        (resource.api_version, resource.kind, resource.namespace or "", resource.name) if resource else (),
+        finding.container or "",
+        finding.node or "",
+    )
+
+
+def ordered(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings in report order: by file, line, rule and message, then by every other field."""
+    return sorted(findings, key=_order_key)
+
+
+def severity_counts(findings: Iterable[Finding]) -> dict[Severity, int]:
+    counts: dict[Severity, int] = dict.fromkeys(SEVERITIES, 0)
+    for finding in findings:
+        counts[finding.severity] += 1
+    return counts
+
+
+def fails(finding: Finding, fail_on: Severity) -> bool:
+    return SEVERITY_RANK[finding.severity] >= SEVERITY_RANK[fail_on]
+
+
+def plural(count: int, word: str) -> str:
+    if count == 1 or word == "info":
+        return f"{count} {word}"
+    return f"{count} {word}s"
+
+
+def summary_sentence(report: Report) -> str:
+    """'3 findings (2 errors, 1 warning) in 12 resources from 5 files', or 'No findings in ...'."""
+    scope = f"in {plural(report.resources, 'resource')} from {plural(report.files, 'file')}"
+    if not report.findings:
+        return f"No findings {scope}"
+    counts = severity_counts(report.findings)
+    parts = ", ".join(plural(counts[severity], severity) for severity in SEVERITIES if counts[severity])
+    return f"{plural(len(report.findings), 'finding')} ({parts}) {scope}"
+
+
+def resource_label(resource: ResourceRef | None) -> str:
+    """'Deployment coder/ws' for a namespaced object, 'Node ip-10-0-1-5' for a cluster-scoped one, '' for none."""
+    if resource is None:
+        return ""
+    if resource.namespace:
+        return f"{resource.kind} {resource.namespace}/{resource.name}"
+    return f"{resource.kind} {resource.name}"
+
+
+# Control characters (C0, DEL, C1) and bidirectional overrides: a manifest is untrusted input, and its names and
+# messages must not move the cursor, change colours or reorder what the reader sees.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(value: str) -> str:
+    """`value` with tabs as spaces and every unsafe character shown as an escape, e.g. '\\x1b'."""
+    value = value.replace("\r\n", "\n").replace("\t", " ")
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
+
+
+def location(finding: Finding) -> str:
+    return finding.file if finding.line is None else f"{finding.file}:{finding.line}"

@@ -1,0 +1,60 @@
+"""`-o json`: the version 1 contract of design.md §5. Key order is fixed, findings are sorted, no timestamps,
+so the same run gives the same bytes."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from boundary_policy.model import Finding
+from boundary_policy.reporters.base import TOOL_NAME, BaseReporter, Report, ordered, severity_counts
+
+FORMAT_VERSION = 1
+
+
+def finding_object(finding: Finding) -> dict[str, Any]:
+    constraint = None
+    if finding.constraint_kind is not None or finding.constraint_name is not None:
+        constraint = {"kind": finding.constraint_kind, "name": finding.constraint_name}
+    resource = None
+    if finding.resource is not None:
+        resource = {
+            "apiVersion": finding.resource.api_version,
+            "kind": finding.resource.kind,
+            "namespace": finding.resource.namespace,
+            "name": finding.resource.name,
+        }
+    return {
+        "rule": finding.rule,
+        "severity": finding.severity,
+        "enforcementAction": finding.enforcement_action,
+        "message": finding.message,
+        "constraint": constraint,
+        "resource": resource,
+        "container": finding.container,
+        "node": finding.node,
+        "file": finding.file,
+        "line": finding.line,
+    }
+
+
+def report_object(report: Report) -> dict[str, Any]:
+    counts = severity_counts(report.findings)
+    return {
+        "version": FORMAT_VERSION,
+        "tool": {"name": TOOL_NAME, "version": report.tool_version},
+        "summary": {
+            "resources": report.resources,
+            "findings": len(report.findings),
+            "error": counts["error"],
+            "warning": counts["warning"],
+            "info": counts["info"],
+        },
+        "findings": [finding_object(finding) for finding in ordered(report.findings)],
+    }
+
+
+class JsonReporter(BaseReporter):
+    def render(self, report: Report) -> str:
+        # ensure_ascii=False keeps messages readable; the CLI writes UTF-8.
+        return json.dumps(report_object(report), indent=2, ensure_ascii=False) + "\n"

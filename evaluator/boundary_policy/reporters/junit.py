@@ -1,0 +1,92 @@
+"""`-o junit`: one <testsuite> per file, one <testcase> per finding.
+
+Findings at or above --fail-on are <failure>s; those below pass and keep their text in <system-out>, so CI totals
+agree with the exit code. Files read without any finding (when the report lists them) get one passing case.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import xml.etree.ElementTree as ET
+
+from boundary_policy.model import Finding
+from boundary_policy.reporters.base import (
+    TOOL_NAME,
+    BaseReporter,
+    Report,
+    fails,
+    location,
+    ordered,
+    resource_label,
+)
+
+# Characters XML 1.0 cannot carry at all, even escaped; ElementTree would write them raw and break the file.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    return _NOT_XML.sub(lambda m: f"\\x{ord(m.group()):02x}", value)
+
+
+def case_name(finding: Finding) -> str:
+    name = finding.rule
+    if finding.resource is not None:
+        name += f" {finding.resource.kind}/{finding.resource.name}"
+    if finding.container is not None:
+        name += f" [{finding.container}]"
+    return name
+
+
+def details(report: Report, finding: Finding) -> str:
+    lines = [f"{finding.severity} {finding.rule} at {location(finding)}"]
+    if finding.resource is not None:
+        lines.append(f"resource: {finding.resource.api_version} {resource_label(finding.resource)}")
+    if finding.container is not None:
+        lines.append(f"container: {finding.container}")
+    if finding.node is not None:
+        lines.append(f"node: {finding.node}")
+    if finding.constraint_kind is not None or finding.constraint_name is not None:
+        constraint = f"{finding.constraint_kind or '?'}/{finding.constraint_name or '?'}"
+        lines.append(f"constraint: {constraint} ({finding.enforcement_action})")
+    lines += ["", finding.message]
+    rule = report.rules.get(finding.rule)
+    if rule is not None and rule.fix.strip():
+        lines += ["", f"fix: {rule.fix.strip()}"]
+    return xml_text("\n".join(lines) + "\n")
+
+
+def testcase(report: Report, finding: Finding) -> ET.Element:
+    case = ET.Element("testcase", classname=xml_text(finding.file), name=xml_text(case_name(finding)))
+    if fails(finding, report.fail_on):
+        failure = ET.SubElement(case, "failure", message=xml_text(finding.message), type=xml_text(finding.rule))
+        failure.text = details(report, finding)
+    else:
+        ET.SubElement(case, "system-out").text = details(report, finding)
+    return case
+
+
+def testsuite(file: str, cases: list[ET.Element]) -> ET.Element:
+    failures = sum(1 for case in cases if case.find("failure") is not None)
+    suite = ET.Element(
+        "testsuite", name=xml_text(file), tests=str(len(cases)), failures=str(failures), errors="0", skipped="0"
+    )
+    suite.extend(cases)
+    return suite
+
+
+class JunitReporter(BaseReporter):
+    def render(self, report: Report) -> str:
+        suites: dict[str, ET.Element] = {}
+        for file, group in itertools.groupby(ordered(report.findings), key=lambda finding: finding.file):
+            suites[file] = testsuite(file, [testcase(report, finding) for finding in group])
+        for file in set(report.paths) - suites.keys():
+            clean = ET.Element("testcase", classname=xml_text(file), name="no findings")
+            suites[file] = testsuite(file, [clean])
+        root = ET.Element("testsuites", name=TOOL_NAME)
+        root.extend(suites[file] for file in sorted(suites))
+        root.set("tests", str(sum(int(suite.get("tests", "0")) for suite in root)))
+        root.set("failures", str(sum(int(suite.get("failures", "0")) for suite in root)))
+        root.set("errors", "0")
+        ET.indent(root)
+        return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -1,0 +1,123 @@
+"""`-o text`: findings for people, grouped by file, one line each (`file:line  severity  RULE  resource  container
+message`) with the rule's fix below, and a summary line. Colour only when asked; without it, never an escape."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import textwrap
+
+from rich.console import Console
+from rich.text import Text
+
+from boundary_policy.model import Finding
+from boundary_policy.reporters.base import (
+    BaseReporter,
+    Report,
+    fails,
+    location,
+    ordered,
+    printable,
+    resource_label,
+    summary_sentence,
+)
+
+Segment = tuple[str, str]
+"""A piece of a line and its rich style ('' for none)."""
+Line = list[Segment]
+
+INDENT = "    "
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "blue"}
+
+
+class TextReporter(BaseReporter):
+    def render(self, report: Report) -> str:
+        lines = self._lines(report)
+        if not self.color:
+            return "".join("".join(text for text, _ in line).rstrip() + "\n" for line in lines)
+        console = Console(
+            file=io.StringIO(),
+            force_terminal=True,
+            color_system="standard",
+            width=self.width or 100,
+            highlight=False,
+            markup=False,
+            emoji=False,
+            soft_wrap=True,
+        )
+        for line in lines:
+            styled = Text.assemble(*line)
+            styled.rstrip()
+            console.print(styled)
+        output = console.file
+        assert isinstance(output, io.StringIO)
+        return output.getvalue()
+
+    def _lines(self, report: Report) -> list[Line]:
+        lines: list[Line] = []
+        for _, group in itertools.groupby(ordered(report.findings), key=lambda finding: finding.file):
+            lines.extend(self._file_lines(report, list(group)))
+            lines.append([])
+        summary_style = "green"
+        if any(fails(finding, report.fail_on) for finding in report.findings):
+            summary_style = "bold red"
+        elif report.findings:
+            summary_style = "yellow"
+        lines.append([(summary_sentence(report), summary_style)])
+        return lines
+
+    def _file_lines(self, report: Report, findings: list[Finding]) -> list[Line]:
+        rows = [
+            (
+                printable(location(finding)),
+                finding.severity,
+                printable(finding.rule),
+                printable(resource_label(finding.resource)) or "-",
+                printable(finding.container or "-"),
+            )
+            for finding in findings
+        ]
+        widths = [max(len(row[column]) for row in rows) for column in range(5)]
+        lines: list[Line] = []
+        for finding, row in zip(findings, rows, strict=True):
+            first, *rest = printable(finding.message).splitlines() or [""]
+            cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=True)]
+            lines.append(
+                [
+                    (cells[0], "bold"),
+                    ("  ", ""),
+                    (cells[1], SEVERITY_STYLE[finding.severity]),
+                    ("  ", ""),
+                    (cells[2], "bold"),
+                    ("  ", ""),
+                    (cells[3], ""),
+                    ("  ", ""),
+                    (cells[4], "dim"),
+                    ("  ", ""),
+                    (first, ""),
+                ]
+            )
+            lines.extend([(text, "")] for text in self._wrap(rest, INDENT))
+            rule = report.rules.get(finding.rule)
+            if rule is not None and rule.fix.strip():
+                fix = " ".join(printable(rule.fix).split())
+                lines.extend([(text, "green")] for text in self._wrap([f"fix: {fix}"], INDENT, INDENT + "     "))
+        return lines
+
+    def _wrap(self, texts: list[str], indent: str, subsequent: str | None = None) -> list[str]:
+        """Continuation lines, indented; wrapped to the width when one is set (never the finding line itself)."""
+        wrapped: list[str] = []
+        for text in texts:
+            if self.width is None or not text.strip():
+                wrapped.append((indent + text).rstrip())
+                continue
+            wrapped.extend(
+                textwrap.wrap(
+                    text,
+                    width=max(self.width, len(indent) + 20),
+                    initial_indent=indent,
+                    subsequent_indent=subsequent if subsequent is not None else indent,
+                    break_on_hyphens=False,
+                )
+            )
+        return wrapped
