@@ -5,6 +5,8 @@ from __future__ import annotations
 import click
 
 from boundary_policy import __version__
+from boundary_policy.commands import generate as generate_command
+from boundary_policy.commands import rules as rules_command
 from boundary_policy.commands import test as test_command
 
 EXAMPLES = """
@@ -30,6 +32,9 @@ def cli() -> None:
 
 
 cli.add_command(test_command.command)
+cli.add_command(generate_command.command)
+cli.add_command(rules_command.command)
+cli.add_command(rules_command.explain_command)
 
 
 def main() -> None:

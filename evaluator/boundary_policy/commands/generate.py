@@ -1,0 +1,62 @@
+"""`boundary-policy generate`: policies/ -> gatekeeper/ and docs/rules/; `--check` fails when they are stale."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from boundary_policy.bundle import BundleNotFoundError, policies_dir
+from boundary_policy.catalog import CatalogError, load_catalog
+from boundary_policy.commands.common import EXIT_FINDINGS, fail
+from boundary_policy.generate import check, render, write
+
+EXAMPLES = """
+\b
+Examples:
+  boundary-policy generate            # rewrite gatekeeper/ and docs/rules/ from policies/
+  boundary-policy generate --check    # CI: exit 1 when a generated file is stale, missing or left over
+"""
+
+
+@click.command("generate", epilog=EXAMPLES)
+@click.option("--check", "check_only", is_flag=True, help="Write nothing; exit 1 if any generated file differs.")
+@click.option(
+    "--policies",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The Rego source (default: the bundled policies/).",
+)
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Project root that receives gatekeeper/ and docs/rules/ (default: the parent of the policies directory).",
+)
+def command(check_only: bool, policies: Path | None, output: Path | None) -> None:
+    """Generate the Gatekeeper templates, constraints, sync, expansion, kustomization and rule docs."""
+    try:
+        source = policies_dir(policies)
+        catalog = load_catalog(source)
+        files = render(catalog)
+    except (BundleNotFoundError, CatalogError) as error:
+        fail(str(error))
+    root = output if output is not None else source.resolve().parent
+    if check_only:
+        drift = check(files, root)
+        for item in drift:
+            click.echo(str(item), err=True)
+        if drift:
+            click.echo(f"{len(drift)} generated file(s) out of date: run `boundary-policy generate`", err=True)
+            raise SystemExit(EXIT_FINDINGS)
+        click.echo(f"{len(files)} generated files are current ({len(catalog)} rules)")
+        return
+    try:
+        written, removed, kept = write(files, root)
+    except OSError as error:
+        fail(f"cannot write: {error}")
+    for relative in written:
+        click.echo(f"wrote {relative}")
+    for relative in removed:
+        click.echo(f"removed {relative}")
+    for relative in kept:
+        click.echo(f"warning: {relative} is in a generated folder but was not generated; left alone", err=True)
+    click.echo(f"{len(files)} files, {len(written)} changed, {len(removed)} removed ({len(catalog)} rules)")
