@@ -6,6 +6,7 @@ call it) and validated strictly: a bad block is a `CatalogError` naming the file
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from boundary_policy.bundle import policies_dir
 from boundary_policy.model import RuleInfo, Severity
 
 __all__ = [
@@ -23,6 +25,7 @@ __all__ = [
     "CatalogError",
     "CatalogRule",
     "RelatedResource",
+    "bundled_catalog",
     "docs_path",
     "lib_modules",
     "load_catalog",
@@ -176,6 +179,12 @@ def lib_modules(policies: Path) -> tuple[Path, ...]:
             key=lambda path: path.relative_to(policies).as_posix(),
         )
     )
+
+
+@functools.cache
+def bundled_catalog() -> Catalog:
+    """The catalog of the bundled policies (see bundle.py), read once per process."""
+    return load_catalog(policies_dir())
 
 
 def load_catalog(policies: Path) -> Catalog:

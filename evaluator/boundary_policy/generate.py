@@ -88,13 +88,14 @@ PARAMETERS: Mapping[str, dict[str, Any]] = {
 @dataclass(frozen=True)
 class Drift:
     path: str
-    problem: Literal["stale", "missing", "extra"]
+    problem: Literal["stale", "missing", "extra", "unexpected"]
 
     def __str__(self) -> str:
         hint = {
             "stale": "differs from what `boundary-policy generate` writes",
             "missing": "not generated yet",
-            "extra": "no longer generated (its rule is gone)",
+            "extra": "no longer generated (its rule is gone); `boundary-policy generate` removes it",
+            "unexpected": "hand-written file in a generated folder; move it elsewhere",
         }[self.problem]
         return f"{self.path}: {self.problem}: {hint}"
 
@@ -449,7 +450,11 @@ def check(files: Mapping[str, str], output: Path) -> list[Drift]:
             drift.append(Drift(relative, "missing"))
         elif path.read_bytes() != text.encode("utf-8"):
             drift.append(Drift(relative, "stale"))
-    drift += [Drift(relative, "extra") for relative in sorted(existing) if relative not in files]
+    drift += [
+        Drift(relative, "extra" if _is_generated(path) else "unexpected")
+        for relative, path in sorted(existing.items())
+        if relative not in files
+    ]
     return sorted(drift, key=lambda item: item.path)
 
 

@@ -222,6 +222,10 @@ def test_write_removes_generated_leftovers_but_keeps_hand_written_files(project:
     write(files, project)
     leftover = write_file(project / "gatekeeper/templates/bnd099.yaml", HEADER + "kind: Gone\n")
     mine = write_file(project / "docs/rules/notes.md", "hand-written\n")
+    assert check(files, project) == [
+        Drift("docs/rules/notes.md", "unexpected"),
+        Drift("gatekeeper/templates/bnd099.yaml", "extra"),
+    ]
     assert write(files, project) == ([], ["gatekeeper/templates/bnd099.yaml"], ["docs/rules/notes.md"])
     assert not leftover.exists()
     assert mine.exists()
