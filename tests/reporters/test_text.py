@@ -95,7 +95,12 @@ def test_color_adds_only_styles(name: str) -> None:
     assert ANSI.search(colored)
     stripped = "\n".join(line.rstrip() for line in ANSI.sub("", colored).split("\n"))
     assert stripped == plain(report)
-    assert "\x1b[1;31merror" in plain(typical(), color=True)
+
+
+def test_color_marks_severities() -> None:
+    colored = plain(typical(), color=True)
+    assert "\x1b[1;31merror" in colored
+    assert "\x1b[33mwarning" in colored
 
 
 def test_rich_markup_in_messages_is_not_interpreted() -> None:

@@ -35,7 +35,7 @@ def escape_property(value: str) -> str:
 
 
 def annotation_text(report: Report, finding: Finding) -> str:
-    text = finding.message
+    text = finding.message or finding.rule
     container = f"container {finding.container}" if finding.container is not None else ""
     context = ", ".join(part for part in (resource_label(finding.resource), container) if part)
     if context:
