@@ -1,0 +1,108 @@
+"""Stage 1 of `boundary-policy eval`: paths and stdin -> Kubernetes objects with the line of every field.
+
+Objects get the values Gatekeeper sees (go-yaml v2 via sigs.k8s.io/yaml, see scalars.py). Anything that
+cannot be read is a LoadProblem with the file and, where known, the line; nothing escapes as an exception
+and one bad file or document never hides the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from boundary_policy.loading.documents import read_documents
+from boundary_policy.loading.sources import MANIFEST_SUFFIXES, STDIN, Source, iter_sources
+from boundary_policy.model import Document, LoadProblem
+
+__all__ = ["MANIFEST_SUFFIXES", "STDIN", "LoadLimits", "LoadResult", "load_inventory", "load_paths"]
+
+
+@dataclass(frozen=True)
+class LoadLimits:
+    """Bounds that keep a hostile or accidental input from exhausting time or memory."""
+
+    max_file_bytes: int = 16 * 2**20
+    max_documents_per_file: int = 10_000
+    max_alias_expansion: int = 100_000
+    """Nodes that YAML aliases may add to one document once expanded (stops "billion laughs" bombs)."""
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    documents: list[Document]
+    problems: list[LoadProblem]
+    files: int
+    """Files (and standard input) read, whether or not they held objects."""
+
+
+def load_paths(
+    paths: Sequence[str],
+    *,
+    stdin: BinaryIO | None = None,
+    limits: LoadLimits = LoadLimits(),
+    cwd: Path | None = None,
+) -> LoadResult:
+    """Load manifests from files, directories (recursive: .yaml, .yml, .json) and '-' (standard input)."""
+    documents: list[Document] = []
+    problems: list[LoadProblem] = []
+    files = 0
+    for item in _load(paths, stdin, limits, cwd or Path.cwd()):
+        if isinstance(item, Document):
+            documents.append(item)
+        elif isinstance(item, LoadProblem):
+            problems.append(item)
+        else:
+            files += 1
+    return LoadResult(documents, problems, files)
+
+
+def load_inventory(
+    paths: Sequence[str],
+    *,
+    stdin: BinaryIO | None = None,
+    limits: LoadLimits = LoadLimits(),
+    cwd: Path | None = None,
+) -> LoadResult:
+    """Load cluster objects the manifests do not show (Nodes, Namespaces, NodePools, ...), e.g. the output of
+    `kubectl get nodes -o json`. Inventory objects are keyed by name, so each needs metadata.name."""
+    result = load_paths(paths, stdin=stdin, limits=limits, cwd=cwd)
+    documents: list[Document] = []
+    problems = list(result.problems)
+    for document in result.documents:
+        metadata = document.obj.get("metadata")
+        name = metadata.get("name") if isinstance(metadata, dict) else None
+        if isinstance(name, str) and name:
+            documents.append(document)
+        else:
+            problems.append(
+                LoadProblem(
+                    document.file,
+                    document.line_of(("metadata", "name")),
+                    f"inventory {document.obj['kind']} has no metadata.name",
+                )
+            )
+    return LoadResult(documents, problems, result.files)
+
+
+def _load(paths: Sequence[str], stdin: BinaryIO | None, limits: LoadLimits, cwd: Path) -> Iterator[object]:
+    """Documents and problems in input order, plus one Source marker per file read."""
+    for source in iter_sources(paths, stdin=stdin, max_bytes=limits.max_file_bytes, cwd=cwd):
+        if isinstance(source, LoadProblem):
+            yield source
+            continue
+        yield source
+        yield from _read(source, limits)
+
+
+def _read(source: Source, limits: LoadLimits) -> Iterator[Document | LoadProblem]:
+    try:
+        yield from read_documents(
+            source.file,
+            source.text,
+            max_documents=limits.max_documents_per_file,
+            max_alias_expansion=limits.max_alias_expansion,
+        )
+    except Exception as error:  # a loader bug must still not end the run or hide the other files
+        yield LoadProblem(source.file, None, f"internal error while reading this file: {type(error).__name__}: {error}")

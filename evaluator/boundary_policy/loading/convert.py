@@ -1,0 +1,164 @@
+"""Composed YAML nodes -> the JSON object Kubernetes tools see, with the line of every field.
+
+The nodes come from PyYAML's composer (libyaml when available). Converting them here, rather than with
+PyYAML's constructor, gives go-yaml v2 semantics (see scalars.py), merge keys as go-yaml v2 applies them,
+duplicate-key detection, and the line index, all in one walk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from boundary_policy.loading.scalars import MERGE, STR, ScalarError, key_string, scalar_json
+from boundary_policy.model import JSON, JSONPath
+
+
+class ConversionError(Exception):
+    """A document that cannot become a Kubernetes object; `line` is 1-based."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+@dataclass
+class Converted:
+    value: JSON
+    lines: dict[JSONPath, int]
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+    """(line, message) of recoverable problems: duplicate keys, where the last value wins as in go-yaml."""
+
+
+def line_of(node: Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+def check_aliases(root: Node, max_expansion: int) -> None:
+    """Reject recursive aliases and documents that aliases blow up (billion laughs) before expanding them.
+
+    Aliases are shared nodes after composing, so this walk is linear in the text; it counts the nodes the
+    document would have once written out as JSON.
+    """
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+    written = 0
+    stack: list[tuple[Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        node_id = id(node)
+        children = _children(node)
+        if finished:
+            active.discard(node_id)
+            sizes[node_id] = 1 + sum(sizes[id(child)] for child in children)
+            continue
+        if node_id in sizes:
+            continue
+        if node_id in active:
+            raise ConversionError(line_of(node), "YAML anchor refers to itself (a recursive alias cannot be JSON)")
+        active.add(node_id)
+        written += 1
+        stack.append((node, True))
+        stack.extend((child, False) for child in children if id(child) not in sizes)
+    if sizes[id(root)] - written > max_expansion:
+        raise ConversionError(
+            line_of(root),
+            f"YAML aliases expand this document by more than {max_expansion} nodes (an alias bomb?)",
+        )
+
+
+def _children(node: Node) -> list[Node]:
+    if isinstance(node, MappingNode):
+        return [child for pair in node.value for child in pair]
+    if isinstance(node, SequenceNode):
+        return list(node.value)
+    return []
+
+
+def convert(root: Node) -> Converted:
+    """Convert one document's root node; raises ConversionError for what go-yaml or JSON would reject."""
+    converter = _Converter()
+    try:
+        value = converter.value(root, ())
+    except RecursionError:
+        raise ConversionError(line_of(root), "document is nested too deeply") from None
+    return Converted(value, converter.lines, converter.warnings)
+
+
+class _Converter:
+    __slots__ = ("lines", "warnings")
+
+    def __init__(self) -> None:
+        self.lines: dict[JSONPath, int] = {}
+        self.warnings: list[tuple[int, str]] = []
+
+    def value(self, node: Node, path: JSONPath) -> JSON:
+        kind = node.__class__
+        if kind is ScalarNode:
+            if node.tag == STR:
+                return node.value
+            try:
+                return scalar_json(node.tag, node.value)
+            except ScalarError as error:
+                raise ConversionError(line_of(node), str(error)) from None
+        if kind is MappingNode:
+            return self.mapping(node, path)
+        lines = self.lines
+        items = []
+        for index, item in enumerate(node.value):
+            item_path = (*path, index)
+            lines[item_path] = item.start_mark.line + 1
+            items.append(self.value(item, item_path))
+        return items
+
+    def mapping(self, node: Node, path: JSONPath) -> dict[str, JSON]:
+        lines = self.lines
+        result: dict[str, JSON] = {}
+        explicit: set[str] | None = None  # keys written in this mapping, once a merge has added others
+        for key_node, value_node in node.value:
+            if key_node.__class__ is ScalarNode and key_node.tag == STR:
+                key = key_node.value
+            elif key_node.__class__ is ScalarNode and key_node.tag == MERGE:
+                if explicit is None:
+                    explicit = set(result)
+                self.merge(value_node, result, path)
+                continue
+            else:
+                key = self.key(key_node)
+            if key in (result if explicit is None else explicit):
+                self.duplicate(node, key_node, key)
+            if explicit is not None:
+                explicit.add(key)
+            key_path = (*path, key)
+            lines[key_path] = key_node.start_mark.line + 1
+            result[key] = self.value(value_node, key_path)
+        return result
+
+    def merge(self, node: Node, result: dict[str, JSON], path: JSONPath) -> None:
+        """`<<: *base` as go-yaml v2 does it: applied where it stands, so it overrides keys written before it;
+        in a list of maps the earlier maps win."""
+        sources = [node] if isinstance(node, MappingNode) else list(reversed(node.value))
+        if isinstance(node, ScalarNode) or not all(isinstance(source, MappingNode) for source in sources):
+            raise ConversionError(line_of(node), "a merge key '<<' needs a mapping or a list of mappings")
+        for source in sources:
+            result.update(self.mapping(source, path))
+
+    def key(self, node: Node) -> str:
+        if not isinstance(node, ScalarNode):
+            kind = "mapping" if isinstance(node, MappingNode) else "list"
+            raise ConversionError(line_of(node), f"a {kind} cannot be a mapping key in a Kubernetes object")
+        try:
+            return key_string(node.tag, node.value)
+        except ScalarError as error:
+            raise ConversionError(line_of(node), str(error)) from None
+
+    def duplicate(self, mapping: Node, key_node: Node, key: str) -> None:
+        first = next(
+            line_of(other)
+            for other, _ in mapping.value
+            if isinstance(other, ScalarNode) and other.tag != MERGE and self.key(other) == key
+        )
+        read_as = "" if key_node.value == key else f"read as '{key}', "
+        self.warnings.append((line_of(key_node), f"duplicate key '{key_node.value}' ({read_as}first at line {first})"))
