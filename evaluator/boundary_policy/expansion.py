@@ -1,0 +1,188 @@
+"""ExpansionTemplates: the Pods (or other resultants) Gatekeeper reviews for a workload.
+
+As `pkg/expansion/system.go` builds it: the map at `templateSource` (e.g. `spec.template`), with the
+generated apiVersion/kind, the parent's namespace, name `<parent name>-<kind>` lowercased and an
+ownerReference to the parent appended (labels and annotations of the pod template stay). Resultants
+are expanded again by templates that apply to them. Results on a resultant are reported on the parent
+with the prefix `[Implied by <template name>] ` and, when the template sets one, its enforcementAction.
+
+Each resultant keeps the path of its source inside the parent document, so a field a policy names in
+the child (`spec.containers[0]`) maps back to the parent's line.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from boundary_policy.model import JSON, Document, JSONPath
+from boundary_policy.review import group_version_kind
+
+EXPANSION_GROUP = "expansion.gatekeeper.sh"
+MAX_DEPTH = 7
+"""Gatekeeper's maxRecursionDepth for expansion."""
+
+
+class ExpansionError(Exception):
+    def __init__(self, message: str, file: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ExpansionTemplate:
+    name: str
+    apply_to: frozenset[tuple[str, str, str]]
+    """(group, version, kind) triples: the cross product of each applyTo entry."""
+    template_source: str
+    generated: tuple[str, str, str]
+    enforcement_action: str
+    """Overrides the action of results on resultants; "" keeps the Constraint's."""
+    document: Document
+
+    @property
+    def source_path(self) -> tuple[str, ...]:
+        return tuple(self.template_source.split("."))
+
+
+@dataclass(frozen=True)
+class Resultant:
+    obj: dict[str, JSON]
+    template: ExpansionTemplate
+    path: JSONPath
+    """Where the resultant's content sits in the top-level parent document."""
+
+
+def is_expansion_template(obj: Mapping[str, JSON]) -> bool:
+    api_version = obj.get("apiVersion")
+    return (
+        obj.get("kind") == "ExpansionTemplate"
+        and isinstance(api_version, str)
+        and api_version.split("/")[0] == EXPANSION_GROUP
+    )
+
+
+def parse_expansion_template(document: Document) -> ExpansionTemplate:
+    obj = document.obj
+
+    def fail(message: str, *path: str | int) -> ExpansionError:
+        return ExpansionError(message, document.file, document.line_of(path))
+
+    metadata = obj.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    if not isinstance(name, str) or not name:
+        raise fail("ExpansionTemplate has no metadata.name", "metadata")
+    spec = obj.get("spec")
+    if not isinstance(spec, dict):
+        raise fail(f'ExpansionTemplate "{name}" has no spec', "spec")
+    apply_to: set[tuple[str, str, str]] = set()
+    for entry in spec.get("applyTo") or []:
+        if not isinstance(entry, dict):
+            raise fail(f'ExpansionTemplate "{name}": applyTo entries must be objects', "spec", "applyTo")
+        for group in entry.get("groups") or []:
+            for version in entry.get("versions") or []:
+                for kind in entry.get("kinds") or []:
+                    apply_to.add((str(group), str(version), str(kind)))
+    source = spec.get("templateSource")
+    if not isinstance(source, str) or not source:
+        raise fail(f'ExpansionTemplate "{name}": cannot expand resource using a template with no source', "spec")
+    generated = spec.get("generatedGVK")
+    generated = generated if isinstance(generated, dict) else {}
+    gvk = (str(generated.get("group") or ""), str(generated.get("version") or ""), str(generated.get("kind") or ""))
+    if gvk == ("", "", ""):
+        raise fail(f'ExpansionTemplate "{name}": cannot expand resource using template with empty generatedGVK', "spec")
+    action = spec.get("enforcementAction") or ""
+    return ExpansionTemplate(name, frozenset(apply_to), source, gvk, str(action), document)
+
+
+def _nested_map(obj: Mapping[str, Any], path: Sequence[str]) -> dict[str, JSON] | None:
+    value: Any = obj
+    for key in path:
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return value if isinstance(value, dict) else None
+
+
+def _owner_reference(ref: Mapping[str, Any]) -> dict[str, JSON]:
+    """An ownerReference as Go's metav1.OwnerReference re-encodes it."""
+    out: dict[str, JSON] = {
+        "apiVersion": str(ref.get("apiVersion") or ""),
+        "kind": str(ref.get("kind") or ""),
+        "name": str(ref.get("name") or ""),
+        "uid": str(ref.get("uid") or ""),
+    }
+    for key in ("controller", "blockOwnerDeletion"):
+        if isinstance(ref.get(key), bool):
+            out[key] = ref[key]
+    return out
+
+
+def expand_object(
+    parent: Mapping[str, Any], namespace: Mapping[str, Any] | None, template: ExpansionTemplate
+) -> dict[str, JSON]:
+    """The resultant of one template on one object; raises ValueError when the source is missing."""
+    source = _nested_map(parent, template.source_path)
+    parent_name = _meta(parent, "name")
+    if source is None:
+        raise ValueError(f'could not find source field "{template.template_source}" in resource {parent_name}')
+    child: dict[str, JSON] = copy.deepcopy(source)
+    group, version, kind = template.generated
+    child["apiVersion"] = f"{group}/{version}" if group else version
+    child["kind"] = kind
+    metadata = child.get("metadata")
+    metadata = dict(metadata) if isinstance(metadata, dict) else {}
+    child_namespace = _meta(namespace, "name") if namespace is not None else _meta(parent, "namespace")
+    if child_namespace:
+        metadata["namespace"] = child_namespace
+    else:
+        metadata.pop("namespace", None)
+    metadata["name"] = (parent_name + ("-" if kind else "") + kind).lower()
+    parent_api_version, parent_kind = parent.get("apiVersion"), parent.get("kind")
+    if parent_api_version and parent_kind and parent_name:
+        refs = [_owner_reference(r) for r in metadata.get("ownerReferences") or [] if isinstance(r, dict)]
+        owner = {"apiVersion": parent_api_version, "kind": parent_kind, "name": parent_name, "uid": ""}
+        if not any(
+            (r["apiVersion"], r["kind"], r["name"]) == (parent_api_version, parent_kind, parent_name) for r in refs
+        ):
+            refs.append(owner)
+        metadata["ownerReferences"] = refs
+    child["metadata"] = metadata
+    return child
+
+
+def _meta(obj: Mapping[str, Any] | None, key: str) -> str:
+    metadata = obj.get("metadata") if obj else None
+    value = metadata.get(key) if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def expand(
+    obj: Mapping[str, Any],
+    namespace: Mapping[str, Any] | None,
+    templates: Sequence[ExpansionTemplate],
+    path: JSONPath = (),
+    depth: int = 0,
+) -> list[Resultant]:
+    """Every resultant of `obj`, recursively; raises ValueError as Gatekeeper's expansion fails."""
+    if depth >= MAX_DEPTH:
+        raise ValueError(f"maximum recursion depth of {MAX_DEPTH} reached")
+    gvk = group_version_kind(obj)
+    if gvk == ("", "", ""):
+        raise ValueError(f"cannot expand resource {_meta(obj, 'name')} with empty GVK")
+    found: list[Resultant] = []
+    for template in templates:
+        if gvk not in template.apply_to:
+            continue
+        child = expand_object(obj, namespace, template)
+        child_path = (*path, *template.source_path)
+        found.extend(expand(child, namespace, templates, child_path, depth + 1))
+        found.append(Resultant(child, template, child_path))
+    return found

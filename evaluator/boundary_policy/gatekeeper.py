@@ -1,0 +1,369 @@
+"""The evaluation client: Gatekeeper's review of objects against templates and Constraints, offline.
+
+It follows frameworks' `Client.Review` and the Rego driver (`drivers/rego/driver.go`, hook module):
+
+- each template is compiled once; all reviews of a template go to the engine in one batch;
+- one query per (object, template) runs every matching Constraint of that kind, so a Rego runtime
+  error fails them together: one violation per Constraint, `msg` = the error as OPA words it;
+- `input.parameters` is the Constraint's spec.parameters (default `{}`), `details` defaults to `{}`,
+  identical `{msg, details}` of a Constraint are one violation (the hook's result is a set);
+- a `msg` that is not a string is an error (gator stops the whole run there; we report it on the
+  Constraint and continue);
+- a matcher error is an "autoreject" violation `unable to match constraints: ...`;
+- ExpansionTemplate resultants are reviewed with source `Generated`, their results reported on the
+  parent with `[Implied by <name>] ` and the template's enforcementAction.
+
+With `gator_test=True` every input object (templates and Constraints included) is reviewed and put
+in `data.inventory`, exactly as `gator test` does; otherwise the manifests are reviewed and
+`data.inventory` holds the inventory and the manifests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from boundary_policy.constraints import (
+    GATOR_ENFORCEMENT_POINT,
+    Constraint,
+    ConstraintError,
+    is_constraint,
+    parse_constraint,
+)
+from boundary_policy.engine import CompiledPolicy, Engine, EngineError
+from boundary_policy.expansion import (
+    ExpansionError,
+    ExpansionTemplate,
+    Resultant,
+    expand,
+    is_expansion_template,
+    parse_expansion_template,
+)
+from boundary_policy.match import CLUSTER_SCOPED, MatchError, matches
+from boundary_policy.model import JSON, Document, JSONPath, LoadProblem
+from boundary_policy.review import build_inventory, object_review
+from boundary_policy.templates import Template, TemplateError, is_template, parse_template
+
+AUTOREJECT_PREFIX = "unable to match constraints: "
+IMPLIED_PREFIX = "[Implied by {}] "
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One result, as gator reports it, plus where the reviewed object is written."""
+
+    constraint: Constraint
+    enforcement_action: str
+    """After the scoped choice and the ExpansionTemplate override; `scoped` stays `scoped`."""
+    scoped_actions: tuple[str, ...]
+    msg: str
+    details: JSON
+    obj: Mapping[str, Any]
+    """The object as written (for an expanded Pod: its Deployment)."""
+    document: Document
+    path: JSONPath = ()
+    """Path of the reviewed resultant inside `document` (() for the object itself)."""
+
+    @property
+    def effective_action(self) -> str:
+        if self.enforcement_action != "scoped":
+            return self.enforcement_action
+        rank = {"deny": 3, "warn": 2, "dryrun": 1}
+        return max(self.scoped_actions, key=lambda a: rank.get(a, 0), default="scoped")
+
+
+@dataclass
+class Evaluation:
+    violations: list[Violation] = field(default_factory=list)
+    problems: list[LoadProblem] = field(default_factory=list)
+    """Templates, Constraints or ExpansionTemplates that cannot run, objects that cannot be expanded."""
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Pending:
+    """Reviews waiting for one template's batch."""
+
+    inputs: list[dict[str, JSON]] = field(default_factory=list)
+    owners: list[tuple[Document, Mapping[str, Any], Resultant | None, list[Constraint]]] = field(default_factory=list)
+
+
+def _problem(error: TemplateError | ConstraintError | ExpansionError) -> LoadProblem:
+    return LoadProblem(error.file, error.line, error.message)
+
+
+def _meta(obj: Mapping[str, Any], key: str) -> str:
+    metadata = obj.get("metadata")
+    value = metadata.get(key) if isinstance(metadata, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def _is_namespace(obj: Mapping[str, Any]) -> bool:
+    api_version = obj.get("apiVersion")
+    return obj.get("kind") == "Namespace" and isinstance(api_version, str) and "/" not in api_version
+
+
+def violation_query(package: str) -> str:
+    """The hook module as one query, in syntax both v0 and v1 parse (no `in`/`if`/`contains`)."""
+    ref = "data" + "".join(
+        f".{p}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", p) else f'["{p}"]' for p in package.split(".")
+    )
+    # `inp` is bound before `with`, as in the hook module: a `with` value that reads `input` itself
+    # would see the replaced input.
+    return (
+        '{{"key": c.key, "msg": r.msg, "details": object.get(r, "details", {})} | c := input.constraints[_]; '
+        'inp := {"review": input.review, "parameters": c.parameters}; '
+        + ref
+        + ".violation[r] with input as inp}"
+    )
+
+
+def _reads_inventory(template: Template) -> bool:
+    return any(re.search(r"\bdata\s*\.\s*inventory\b", source) for source in (template.rego, *template.libs))
+
+
+class Client:
+    """Templates, Constraints and ExpansionTemplates loaded once; `review` runs them over objects."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        templates: Iterable[Document] = (),
+        constraints: Iterable[Document] = (),
+        expansion_templates: Iterable[Document] = (),
+        *,
+        enforcement_point: str = GATOR_ENFORCEMENT_POINT,
+        gator_cluster_scope: bool = True,
+    ) -> None:
+        self.engine = engine
+        self.enforcement_point = enforcement_point
+        self.gator_cluster_scope = gator_cluster_scope
+        self.problems: list[LoadProblem] = []
+        self.warnings: list[str] = []
+        self.templates: dict[str, Template] = {}
+        for document in templates:
+            try:
+                template = parse_template(document)
+            except TemplateError as error:
+                self.problems.append(_problem(error))
+                continue
+            self.templates[template.kind] = template
+            self.warnings.extend(template.warnings)
+        self.constraints: dict[str, list[Constraint]] = {}
+        for document in constraints:
+            kind = document.obj.get("kind")
+            known = self.templates.get(kind) if isinstance(kind, str) else None
+            if known is None:
+                self.problems.append(
+                    LoadProblem(
+                        document.file,
+                        document.line,
+                        f'no ConstraintTemplate for Constraint kind "{kind}" '
+                        f'(constraint "{_meta(document.obj, "name")}")',
+                    )
+                )
+                continue
+            try:
+                constraint = parse_constraint(document, known.parameter_schema, enforcement_point)
+            except ConstraintError as error:
+                self.problems.append(_problem(error))
+                continue
+            if constraint.enforcement_action == "scoped" and not constraint.scoped_actions:
+                continue  # no action at this enforcement point: the Constraint does not run here
+            same_kind = self.constraints.setdefault(constraint.kind, [])
+            same_kind[:] = [c for c in same_kind if c.name != constraint.name] + [constraint]
+        self.expansions: list[ExpansionTemplate] = []
+        for document in expansion_templates:
+            try:
+                self.expansions.append(parse_expansion_template(document))
+            except ExpansionError as error:
+                self.problems.append(_problem(error))
+
+    def review(self, documents: Sequence[Document], data_objects: Iterable[Mapping[str, Any]]) -> Evaluation:
+        """Review `documents`; `data_objects` become data.inventory (and the Namespaces for matching)."""
+        result = Evaluation(problems=list(self.problems), warnings=list(self.warnings))
+        data_list = list(data_objects)
+        namespaces = {_meta(o, "name"): o for o in data_list if _is_namespace(o)}
+        pending: dict[str, _Pending] = {kind: _Pending() for kind in self.constraints}
+        for document in documents:
+            obj = document.obj
+            namespace = self._namespace_for(obj, namespaces)
+            self._queue(pending, result, document, obj, None, namespace, "Original")
+            if not self.expansions:
+                continue
+            try:
+                resultants = expand(obj, namespace, self.expansions)
+            except ValueError as error:
+                result.problems.append(
+                    LoadProblem(document.file, document.line, f"expanding resource {_meta(obj, 'name')}: {error}")
+                )
+                continue
+            for resultant in resultants:
+                self._queue(pending, result, document, resultant.obj, resultant, namespace, "Generated")
+        inventory = build_inventory(data_list)
+        for kind, batch in pending.items():
+            if batch.inputs:
+                self._run(self.templates[kind], batch, inventory, result)
+        return result
+
+    def _namespace_for(self, obj: Mapping[str, Any], namespaces: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """What gator knows of the object's Namespace (`NamespaceForResource` + the match cache)."""
+        name = _meta(obj, "namespace")
+        if not name:
+            return CLUSTER_SCOPED if self.gator_cluster_scope else None
+        if name in namespaces:
+            found: Mapping[str, Any] = namespaces[name]
+            return found
+        if name == "default":
+            return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}}
+        return None
+
+    def _queue(
+        self,
+        pending: dict[str, _Pending],
+        result: Evaluation,
+        document: Document,
+        reviewed: Mapping[str, Any],
+        resultant: Resultant | None,
+        namespace: Mapping[str, Any] | None,
+        source: str,
+    ) -> None:
+        review: dict[str, JSON] | None = None
+        for kind, constraints in self.constraints.items():
+            matched: list[Constraint] = []
+            for constraint in constraints:
+                try:
+                    if not matches(constraint.match, reviewed, namespace, source):
+                        continue
+                except MatchError as error:
+                    self._add(result, constraint, AUTOREJECT_PREFIX + str(error), None, document, resultant)
+                    continue
+                matched.append(constraint)
+            if not matched:
+                continue
+            if review is None:
+                review = object_review(reviewed)
+            batch = pending[kind]
+            batch.inputs.append(
+                {
+                    "review": review,
+                    "constraints": [
+                        {"key": {"kind": c.kind, "name": c.name}, "parameters": c.parameters} for c in matched
+                    ],
+                }
+            )
+            batch.owners.append((document, reviewed, resultant, matched))
+
+    def _add(
+        self,
+        result: Evaluation,
+        constraint: Constraint,
+        msg: str,
+        details: JSON,
+        document: Document,
+        resultant: Resultant | None,
+    ) -> None:
+        action = constraint.enforcement_action
+        path: JSONPath = ()
+        if resultant is not None:
+            msg = IMPLIED_PREFIX.format(resultant.template.name) + msg
+            action = resultant.template.enforcement_action or action
+            path = resultant.path
+        result.violations.append(
+            Violation(constraint, action, constraint.scoped_actions, msg, details, document.obj, document, path)
+        )
+
+    def _compile(self, template: Template, inventory: JSON) -> CompiledPolicy:
+        data = {"inventory": inventory} if _reads_inventory(template) else None
+        return self.engine.compile(template.modules(), data, rego_version=template.rego_version)
+
+    def _run(self, template: Template, batch: _Pending, inventory: JSON, result: Evaluation) -> None:
+        try:
+            policy = self._compile(template, inventory)
+        except EngineError as error:
+            line = template.source_line(error.file, error.line)
+            result.problems.append(
+                LoadProblem(template.document.file, line, f'template "{template.name}": {error.message}')
+            )
+            return
+        try:
+            outcomes = policy.evaluate(violation_query(template.package), batch.inputs)
+        finally:
+            policy.close()
+        for outcome, (document, _reviewed, resultant, matched) in zip(outcomes, batch.owners, strict=True):
+            if outcome.error is not None:
+                for constraint in matched:
+                    self._add(result, constraint, str(outcome.error), None, document, resultant)
+                continue
+            by_name = {c.name: c for c in matched}
+            for response in outcome.value or []:
+                constraint = by_name[response["key"]["name"]]
+                msg = response["msg"]
+                if not isinstance(msg, str):
+                    msg = (
+                        f"extracting message binding: .msg accessor error: {_go_value(msg)} "
+                        f"is of the type {_go_type(msg)}, expected string"
+                    )
+                self._add(result, constraint, msg, response["details"], document, resultant)
+
+
+def _go_type(value: JSON) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "json.Number"
+    if isinstance(value, list):
+        return "[]interface {}"
+    if isinstance(value, dict):
+        return "map[string]interface {}"
+    return "<nil>"
+
+
+def _go_value(value: JSON) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "<nil>"
+    return str(value)
+
+
+def evaluate(
+    engine: Engine,
+    *,
+    templates: Sequence[Document] = (),
+    constraints: Sequence[Document] = (),
+    expansion_templates: Sequence[Document] = (),
+    manifests: Sequence[Document] = (),
+    inventory: Sequence[Document] = (),
+    enforcement_point: str = GATOR_ENFORCEMENT_POINT,
+    gator_test: bool = False,
+) -> Evaluation:
+    """Review the manifests (or, with `gator_test`, every input object) and return raw violations."""
+    client = Client(engine, templates, constraints, expansion_templates, enforcement_point=enforcement_point)
+    if gator_test:
+        everything = [*templates, *constraints, *expansion_templates, *inventory, *manifests]
+        return client.review(everything, [d.obj for d in everything])
+    return client.review(manifests, [d.obj for d in (*inventory, *manifests)])
+
+
+def split_documents(
+    documents: Iterable[Document],
+) -> tuple[list[Document], list[Document], list[Document], list[Document]]:
+    """(templates, constraints, expansion templates, other objects) of a mixed list of documents."""
+    templates: list[Document] = []
+    constraints: list[Document] = []
+    expansions: list[Document] = []
+    others: list[Document] = []
+    for document in documents:
+        obj = document.obj
+        if is_template(obj):
+            templates.append(document)
+        elif is_constraint(obj):
+            constraints.append(document)
+        elif is_expansion_template(obj):
+            expansions.append(document)
+        else:
+            others.append(document)
+    return templates, constraints, expansions, others
