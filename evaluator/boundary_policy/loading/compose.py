@@ -9,7 +9,8 @@ from yaml.nodes import ScalarNode, SequenceNode
 
 from boundary_policy.loading.scalars import MAP, SEQ, STR, plain_tag
 
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+C_COMPOSER = hasattr(yaml, "CSafeLoader")
+_Base: Any = yaml.CSafeLoader if C_COMPOSER else yaml.SafeLoader
 
 
 class Composer(_Base):  # type: ignore[misc]

@@ -7,7 +7,7 @@ from collections.abc import Iterator, Mapping
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from boundary_policy.loading.compose import Composer
+from boundary_policy.loading.compose import C_COMPOSER, Composer
 from boundary_policy.loading.convert import ConversionError, check_aliases, convert, line_of
 from boundary_policy.loading.scalars import NULL
 from boundary_policy.model import JSON, Document, JSONPath, LoadProblem
@@ -50,8 +50,11 @@ def read_documents(
             except yaml.MarkedYAMLError as error:
                 yield _syntax_problem(file, error)
                 return
+            except yaml.reader.ReaderError as error:
+                yield _reader_problem(file, text, error)
+                return
             except yaml.YAMLError as error:
-                yield LoadProblem(file, None, f"invalid YAML: {error}")
+                yield LoadProblem(file, None, f"{_invalid(file)}: {error}")
                 return
             count += 1
             if count > max_documents:
@@ -64,12 +67,31 @@ def read_documents(
         composer.dispose()
 
 
+def _invalid(file: str) -> str:
+    return "invalid JSON" if file.lower().endswith(".json") else "invalid YAML"
+
+
 def _syntax_problem(file: str, error: yaml.MarkedYAMLError) -> LoadProblem:
     mark = error.problem_mark or error.context_mark
     where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
     context = f" {error.context}" if error.context else ""
     problem = error.problem or "syntax error"
-    return LoadProblem(file, mark.line + 1 if mark is not None else None, f"invalid YAML: {problem}{context}{where}")
+    line = mark.line + 1 if mark is not None else None
+    return LoadProblem(file, line, f"{_invalid(file)}: {problem}{context}{where}")
+
+
+def _reader_problem(file: str, text: str, error: yaml.reader.ReaderError) -> LoadProblem:
+    """Characters YAML forbids (control characters); the error only knows the position."""
+    # libyaml counts bytes of the UTF-8 text, the pure-Python reader counts characters.
+    before = text.encode()[: error.position].decode(errors="replace") if C_COMPOSER else text[: error.position]
+    line = before.count("\n") + 1
+    column = len(before) - (before.rfind("\n") + 1) + 1
+    character = error.character if isinstance(error.character, str) else chr(error.character)
+    return LoadProblem(
+        file,
+        line,
+        f"{_invalid(file)}: control character U+{ord(character):04X} is not allowed (line {line}, column {column})",
+    )
 
 
 def _document_objects(

@@ -102,7 +102,7 @@ def _walk(
     for entry in entries:
         if entry.name.startswith("."):
             continue
-        path, shown = Path(entry.path), f"{display}/{entry.name}"
+        path, shown = Path(entry.path), entry.name if display == "." else f"{display}/{entry.name}"
         is_manifest = entry.name.lower().endswith(MANIFEST_SUFFIXES)
         try:
             is_dir = entry.is_dir()  # follows links
