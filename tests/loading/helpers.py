@@ -18,8 +18,8 @@ def write(root: Path, name: str, content: str | bytes) -> Path:
     return path
 
 
-def load(root: Path, *paths: str, limits: LoadLimits = LoadLimits()) -> LoadResult:
-    return load_paths(list(paths), cwd=root, limits=limits)
+def load(root: Path, *paths: str, limits: LoadLimits | None = None) -> LoadResult:
+    return load_paths(list(paths), cwd=root, limits=limits or LoadLimits())
 
 
 def problems(result: LoadResult) -> list[tuple[str, int | None, str]]:

@@ -89,7 +89,11 @@ def test_typed_lists_from_the_api_give_items_their_kind() -> None:
 
 
 def test_json_lines(tmp_path: Path) -> None:
-    write(tmp_path, "m.json", '{\n  "apiVersion": "v1",\n  "kind": "Pod",\n  "spec": {\n    "containers": [\n    ]\n  }\n}\n')
+    write(
+        tmp_path,
+        "m.json",
+        '{\n  "apiVersion": "v1",\n  "kind": "Pod",\n  "spec": {\n    "containers": [\n    ]\n  }\n}\n',
+    )
     (pod,) = load(tmp_path, "m.json").documents
     assert (pod.line, pod.line_of(("kind",)), pod.line_of(("spec", "containers"))) == (1, 3, 5)
 

@@ -88,7 +88,8 @@ def test_list_items_that_are_not_objects_are_reported_one_by_one(tmp_path: Path)
     write(
         tmp_path,
         "l.yaml",
-        "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Pod\n    metadata: {name: a}\n  - 5\n  - {}\n",
+        "apiVersion: v1\nkind: List\nitems:\n"
+        "  - apiVersion: v1\n    kind: Pod\n    metadata: {name: a}\n  - 5\n  - {}\n",
     )
     result = load(tmp_path, "l.yaml")
     assert [d.obj["metadata"]["name"] for d in result.documents] == ["a"]
@@ -136,7 +137,9 @@ def test_the_alias_limit_is_configurable_and_normal_anchors_pass(tmp_path: Path)
     write(tmp_path, "m.yaml", POD + "a: &a [1, 2, 3]\nb: [*a, *a]\n")
     assert problems(load(tmp_path, "m.yaml")) == []
     limited = load(tmp_path, "m.yaml", limits=LoadLimits(max_alias_expansion=7))
-    assert problems(limited) == [("m.yaml", 1, "YAML aliases expand this document by more than 7 nodes (an alias bomb?)")]
+    assert problems(limited) == [
+        ("m.yaml", 1, "YAML aliases expand this document by more than 7 nodes (an alias bomb?)")
+    ]
 
 
 def test_recursive_alias(tmp_path: Path) -> None:
@@ -180,5 +183,7 @@ def test_too_many_documents(tmp_path: Path) -> None:
 def test_nesting_beyond_python_recursion_is_a_problem(tmp_path: Path) -> None:
     # libyaml allows 1000 levels, which is deeper than the converter may recurse.
     body = "".join("  " * level + f"k{level}:\n" for level in range(990)) + "  " * 990 + "v: 1\n"
-    problem = only_problem(tmp_path, "m.yaml", POD + "deep:\n" + "".join("  " + line + "\n" for line in body.splitlines()))
+    problem = only_problem(
+        tmp_path, "m.yaml", POD + "deep:\n" + "".join("  " + line + "\n" for line in body.splitlines())
+    )
     assert problem == ("m.yaml", 1, "document is nested too deeply")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from boundary_policy.loading.documents import read_documents
-from boundary_policy.loading.sources import MANIFEST_SUFFIXES, STDIN, Source, iter_sources
+from boundary_policy.loading.sources import MANIFEST_SUFFIXES, STDIN, Source, Unreadable, iter_sources
 from boundary_policy.model import Document, LoadProblem
 
 __all__ = ["MANIFEST_SUFFIXES", "STDIN", "LoadLimits", "LoadResult", "load_inventory", "load_paths"]
@@ -34,7 +34,7 @@ class LoadResult:
     documents: list[Document]
     problems: list[LoadProblem]
     files: int
-    """Files (and standard input) read, whether or not they held objects."""
+    """Files found (and standard input), whether or not they could be read or held objects."""
 
 
 def load_paths(
@@ -87,13 +87,16 @@ def load_inventory(
 
 
 def _load(paths: Sequence[str], stdin: BinaryIO | None, limits: LoadLimits, cwd: Path) -> Iterator[object]:
-    """Documents and problems in input order, plus one Source marker per file read."""
+    """Documents and problems in input order, plus one marker (Source or Unreadable) per file found."""
     for source in iter_sources(paths, stdin=stdin, max_bytes=limits.max_file_bytes, cwd=cwd):
         if isinstance(source, LoadProblem):
             yield source
             continue
         yield source
-        yield from _read(source, limits)
+        if isinstance(source, Unreadable):
+            yield source.problem
+        else:
+            yield from _read(source, limits)
 
 
 def _read(source: Source, limits: LoadLimits) -> Iterator[Document | LoadProblem]:

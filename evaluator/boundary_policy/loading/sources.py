@@ -25,9 +25,16 @@ class Source:
     text: str
 
 
+@dataclass(frozen=True)
+class Unreadable:
+    """A file that was found but could not be read or decoded (counted as a file, unlike a missing path)."""
+
+    problem: LoadProblem
+
+
 def iter_sources(
     paths: Sequence[str], *, stdin: BinaryIO | None, max_bytes: int, cwd: Path
-) -> Iterator[Source | LoadProblem]:
+) -> Iterator[Source | Unreadable | LoadProblem]:
     """Each file named or found under a named directory, in order: its text or a problem.
 
     Directories are walked in sorted order, skipping hidden entries (.git, editor files); symbolic links
@@ -75,15 +82,16 @@ def _first_visit(info: os.stat_result, seen: set[tuple[int, int]]) -> bool:
     return True
 
 
-def _walk_root(root: Path, display: str, max_bytes: int, seen: set[tuple[int, int]]) -> Iterator[Source | LoadProblem]:
+def _walk_root(
+    root: Path, display: str, max_bytes: int, seen: set[tuple[int, int]]
+) -> Iterator[Source | Unreadable | LoadProblem]:
     found = False
     for item in _walk(root, root.resolve(), display.rstrip("/"), {root.resolve()}, max_bytes, seen):
         found = True
         yield item
     if not found:
-        yield LoadProblem(
-            display, None, f"no manifests found under {display} (looked for {', '.join(MANIFEST_SUFFIXES)})"
-        )
+        message = f"no manifests found under {display} (no .yaml, .yml or .json files)"
+        yield LoadProblem(display, None, message)
 
 
 def _walk(
@@ -93,7 +101,7 @@ def _walk(
     active: set[Path],
     max_bytes: int,
     seen: set[tuple[int, int]],
-) -> Iterator[Source | LoadProblem]:
+) -> Iterator[Source | Unreadable | LoadProblem]:
     try:
         entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
     except OSError as error:
@@ -129,28 +137,28 @@ def _walk(
                 yield _read_file(path, shown, max_bytes)
 
 
-def _read_file(path: Path, display: str, max_bytes: int) -> Source | LoadProblem:
+def _read_file(path: Path, display: str, max_bytes: int) -> Source | Unreadable:
     try:
         with path.open("rb") as stream:
             size = os.fstat(stream.fileno()).st_size
             if size > max_bytes:
-                return LoadProblem(display, None, _too_large(max_bytes, size))
+                return Unreadable(LoadProblem(display, None, _too_large(max_bytes, size)))
             return _read_stream(stream, display, max_bytes)
     except OSError as error:
-        return LoadProblem(display, None, _os_message(error, path))
+        return Unreadable(LoadProblem(display, None, _os_message(error, path)))
 
 
-def _read_stream(stream: BinaryIO, display: str, max_bytes: int) -> Source | LoadProblem:
+def _read_stream(stream: BinaryIO, display: str, max_bytes: int) -> Source | Unreadable:
     try:
         data = stream.read(max_bytes + 1)
     except OSError as error:
-        return LoadProblem(display, None, f"cannot read: {error.strerror or error}")
+        return Unreadable(LoadProblem(display, None, f"cannot read: {error.strerror or error}"))
     if len(data) > max_bytes:
-        return LoadProblem(display, None, _too_large(max_bytes, None))
+        return Unreadable(LoadProblem(display, None, _too_large(max_bytes, None)))
     text = decode(data)
     if isinstance(text, tuple):
         line, message = text
-        return LoadProblem(display, line, message)
+        return Unreadable(LoadProblem(display, line, message))
     return Source(display, text)
 
 
