@@ -1,0 +1,124 @@
+"""`boundary-policy node-facts`: measure this node's facts and print them, or write them to its Node."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+from typing import cast
+
+import click
+
+from boundary_policy.commands.common import fail
+from boundary_policy.nodefacts import (
+    TARGETS,
+    NodeFactsError,
+    Target,
+    apply_facts,
+    describe_patch,
+    in_cluster,
+    read_node_facts,
+    render_json,
+    render_kubectl,
+    render_text,
+)
+
+EXAMPLES = """
+\b
+Examples:
+  boundary-policy node-facts                         # on a node, or in a pod that sees the host's files
+  boundary-policy node-facts -o json
+  NODE_NAME=ip-10-0-1-5.ec2.internal boundary-policy node-facts -o kubectl | sh
+  boundary-policy node-facts --apply --seccomp-default true --interval 600   # the node-facts DaemonSet
+
+\b
+Facts: boundary-policy/max-user-namespaces (/proc/sys/user/max_user_namespaces), boundary-policy/landlock
+(/sys/kernel/security/lsm, else the landlock_create_ruleset syscall), boundary-policy/seccomp-default (only
+from --seccomp-default: a pod cannot see the kubelet's setting). A fact that cannot be read is unknown and is
+not written. Exit codes: 0 done, 2 the facts could not be written.
+"""
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    # As PID 1 in a container, a process without a handler ignores SIGTERM; exit promptly instead.
+    sys.exit(0)
+
+
+@click.command("node-facts", epilog=EXAMPLES)
+@click.option(
+    "-o", "--output", "fmt", type=click.Choice(["text", "json", "kubectl"]), default="text", show_default=True
+)
+@click.option("--apply", "apply", is_flag=True, help="PATCH the known facts onto this pod's own Node (in-cluster).")
+@click.option("--node", metavar="NAME", envvar="NODE_NAME", help="Node name (default: $NODE_NAME).")
+@click.option(
+    "--seccomp-default",
+    type=click.Choice(["true", "false"]),
+    help="The kubelet's seccompDefault on this node, as the operator knows it (a pod cannot read it).",
+)
+@click.option(
+    "--target",
+    type=click.Choice(TARGETS),
+    default="both",
+    show_default=True,
+    help="Write labels, annotations or both (an annotation wins over a label when the rules read them).",
+)
+@click.option(
+    "--interval",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="SECONDS",
+    help="With --apply: measure and write again every SECONDS; 0 runs once.",
+)
+@click.option(
+    "--root",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=Path("/"),
+    show_default=True,
+    help="Read /proc, /sys and the service account under this directory (e.g. a host filesystem at /host).",
+)
+def command(
+    fmt: str,
+    apply: bool,
+    node: str | None,
+    seccomp_default: str | None,
+    target: str,
+    interval: int,
+    root: Path,
+) -> None:
+    """Print the boundary-policy/ facts of the node this runs on, or write them to its Node with --apply."""
+    seccomp = None if seccomp_default is None else seccomp_default == "true"
+    chosen = cast(Target, target)
+    if interval and not apply:
+        fail("--interval only makes sense with --apply")
+    if apply and not node:
+        fail("--apply needs the node name: set NODE_NAME from the downward API (spec.nodeName) or pass --node")
+    if interval:
+        signal.signal(signal.SIGTERM, _stop)
+    while True:
+        facts = read_node_facts(root, seccomp_default=seccomp)
+        if fmt == "json":
+            click.echo(render_json(facts, node))
+        elif fmt == "kubectl":
+            click.echo(render_kubectl(facts, node, chosen))
+        else:
+            click.echo(render_text(facts, node))
+        if not apply:
+            return
+        assert node is not None
+        unknown = [fact.key for fact in facts.facts if not fact.known]
+        try:
+            # Re-read the credentials every round: projected service account tokens are rotated.
+            patch = apply_facts(in_cluster(root, os.environ), node, facts, chosen)
+            click.echo(f"node-facts: {describe_patch(node, patch, unknown)}", err=True)
+        except NodeFactsError as error:
+            if not interval:
+                fail(str(error))
+            click.echo(f"boundary-policy: error: {error} (retrying in {interval}s)", err=True)
+        if not interval:
+            return
+        sys.stdout.flush()
+        time.sleep(interval)

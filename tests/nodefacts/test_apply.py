@@ -1,0 +1,186 @@
+"""`node-facts --apply` against an HTTPS server with the API server's Node GET/merge-patch semantics,
+over real TLS verified with the service account CA, exactly as in a pod."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from boundary_policy.cli import cli
+from tests.nodefacts.apiserver import TOKEN, ApiState, api_server, make_certificate, node
+
+NAME = "ip-10-0-1-5.ec2.internal"
+MEASURED = {"boundary-policy/max-user-namespaces": "65536", "boundary-policy/landlock": "true"}
+
+
+def pod_root(tmp_path: Path, ca: Path) -> Path:
+    """A fake node filesystem plus the service account files a pod gets."""
+    root = tmp_path / "root"
+    for relative, content in {
+        "proc/sys/user/max_user_namespaces": "65536\n",
+        "sys/kernel/security/lsm": "lockdown,capability,landlock,selinux\n",
+        "proc/sys/kernel/osrelease": "6.1.129\n",
+        "var/run/secrets/kubernetes.io/serviceaccount/token": TOKEN + "\n",
+        "var/run/secrets/kubernetes.io/serviceaccount/ca.crt": ca.read_text(),
+    }.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(content)
+    return root
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[tuple[ApiState, dict[str, str], Path]]:
+    nodes = {NAME: node(NAME, labels={"team": "ws"}, annotations={"boundary-policy/landlock": "false"})}
+    with api_server(tmp_path, nodes) as (state, port, ca):
+        env = {"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": str(port), "NODE_NAME": NAME}
+        yield state, env, pod_root(tmp_path, ca)
+
+
+def run(root: Path, env: dict[str, str], *args: str) -> Any:
+    return CliRunner().invoke(cli, ["node-facts", "--apply", "--root", str(root), *args], env=env)
+
+
+def test_apply_writes_known_facts_as_labels_and_annotations(cluster: tuple[ApiState, dict[str, str], Path]) -> None:
+    state, env, root = cluster
+    result = run(root, env)
+    assert result.exit_code == 0, result.output
+    metadata = state.nodes[NAME]["metadata"]
+    assert metadata["labels"] == {"kubernetes.io/hostname": NAME, "team": "ws", **MEASURED}
+    # The measurement replaces the operator's declared (wrong) annotation, which would otherwise win.
+    assert metadata["annotations"] == MEASURED
+    patches = [request for request in state.requests if request[0] == "PATCH"]
+    assert patches == [
+        (
+            "PATCH",
+            f"/api/v1/nodes/{NAME}",
+            "application/merge-patch+json",
+            {"metadata": {"labels": MEASURED, "annotations": MEASURED}},
+        )
+    ]
+    assert "boundary-policy/seccomp-default" in result.output  # reported as unknown, not written
+    assert f"node {NAME}: set labels" in result.output
+
+
+def test_second_run_only_reads(cluster: tuple[ApiState, dict[str, str], Path]) -> None:
+    state, env, root = cluster
+    assert run(root, env).exit_code == 0
+    state.requests.clear()
+    result = run(root, env, "-o", "json")
+    assert result.exit_code == 0, result.output
+    assert [request[0] for request in state.requests] == ["GET"]
+    assert f"node {NAME}: up to date; unknown, left as they are: boundary-policy/seccomp-default" in result.output
+
+
+def test_operator_seccomp_default_and_labels_only(cluster: tuple[ApiState, dict[str, str], Path]) -> None:
+    state, env, root = cluster
+    result = run(root, env, "--seccomp-default", "true", "--target", "labels")
+    assert result.exit_code == 0, result.output
+    metadata = state.nodes[NAME]["metadata"]
+    assert metadata["labels"]["boundary-policy/seccomp-default"] == "true"
+    assert metadata["annotations"] == {"boundary-policy/landlock": "false"}  # untouched
+
+
+def test_unknown_fact_leaves_existing_value_alone(cluster: tuple[ApiState, dict[str, str], Path]) -> None:
+    state, env, root = cluster
+    state.nodes[NAME]["metadata"]["labels"]["boundary-policy/max-user-namespaces"] = "65536"
+    (root / "proc/sys/user/max_user_namespaces").unlink()
+    result = run(root, env, "--target", "labels")
+    assert result.exit_code == 0, result.output
+    assert state.nodes[NAME]["metadata"]["labels"]["boundary-policy/max-user-namespaces"] == "65536"
+    patch = next(request[3] for request in state.requests if request[0] == "PATCH")
+    assert patch == {"metadata": {"labels": {"boundary-policy/landlock": "true"}}}
+
+
+def test_forbidden_patch_explains_rbac(cluster: tuple[ApiState, dict[str, str], Path]) -> None:
+    state, env, root = cluster
+    state.forbid_patch = True
+    result = run(root, env)
+    assert result.exit_code == 2
+    assert "HTTP 403" in result.output
+    assert "get and patch on nodes" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unknown_node_is_an_error(cluster: tuple[ApiState, dict[str, str], Path]) -> None:
+    _, env, root = cluster
+    result = run(root, {**env, "NODE_NAME": "ip-10-9-9-9.ec2.internal"})
+    assert result.exit_code == 2
+    assert "HTTP 404" in result.output
+    assert "spec.nodeName" in result.output
+
+
+def test_wrong_token_is_an_error(cluster: tuple[ApiState, dict[str, str], Path]) -> None:
+    state, env, root = cluster
+    (root / "var/run/secrets/kubernetes.io/serviceaccount/token").write_text("stale")
+    result = run(root, env)
+    assert result.exit_code == 2
+    assert "HTTP 401" in result.output
+    assert state.nodes[NAME]["metadata"]["annotations"] == {"boundary-policy/landlock": "false"}
+
+
+def test_untrusted_server_certificate_is_refused(
+    cluster: tuple[ApiState, dict[str, str], Path], tmp_path: Path
+) -> None:
+    state, env, root = cluster
+    other = tmp_path / "other"
+    other.mkdir()
+    other_ca, _ = make_certificate(other)
+    (root / "var/run/secrets/kubernetes.io/serviceaccount/ca.crt").write_text(other_ca.read_text())
+    result = run(root, env)
+    assert result.exit_code == 2
+    assert "cannot reach the API server" in result.output
+    assert state.requests == []
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"NODE_NAME": NAME}, "KUBERNETES_SERVICE_HOST"),
+        ({"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": "1"}, "needs the node name"),
+        ({"NODE_NAME": "../x", "KUBERNETES_SERVICE_HOST": "h", "KUBERNETES_SERVICE_PORT": "1"}, "not a Node name"),
+    ],
+)
+def test_apply_refuses_without_in_cluster_context(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    ca, _ = make_certificate(tmp_path)
+    root = pod_root(tmp_path, ca)
+    result = CliRunner().invoke(cli, ["node-facts", "--apply", "--root", str(root)], env={"NODE_NAME": "", **env})
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_interval_loop_writes_then_stops_on_sigterm(cluster: tuple[ApiState, dict[str, str], Path]) -> None:
+    """The DaemonSet's mode: a round every --interval seconds, and a prompt exit 0 on SIGTERM."""
+    state, env, root = cluster
+    process = subprocess.Popen(
+        [sys.executable, "-m", "boundary_policy", "node-facts", "--apply", "--interval", "1", "--root", str(root)],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while sum(request[0] == "GET" for request in state.requests) < 2:
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "no second round"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, stderr
+    assert [request[0] for request in state.requests][:3] == ["GET", "PATCH", "GET"]
+    assert f"node {NAME}: set labels" in stderr
+    assert f"node {NAME}: up to date" in stderr
