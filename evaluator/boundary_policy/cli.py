@@ -6,6 +6,7 @@ import click
 
 from boundary_policy import __version__
 from boundary_policy.commands import generate as generate_command
+from boundary_policy.commands import node_facts as node_facts_command
 from boundary_policy.commands import rules as rules_command
 from boundary_policy.commands import test as test_command
 
@@ -35,6 +36,7 @@ cli.add_command(test_command.command)
 cli.add_command(generate_command.command)
 cli.add_command(rules_command.command)
 cli.add_command(rules_command.explain_command)
+cli.add_command(node_facts_command.command)
 
 
 def main() -> None:
