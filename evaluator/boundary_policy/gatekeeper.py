@@ -32,7 +32,7 @@ from boundary_policy.constraints import (
     is_constraint,
     parse_constraint,
 )
-from boundary_policy.engine import CompiledPolicy, Engine, EngineError
+from boundary_policy.engine import CompiledPolicy, Engine, EngineError, Outcome
 from boundary_policy.expansion import (
     ExpansionError,
     ExpansionTemplate,
@@ -114,9 +114,7 @@ def violation_query(package: str) -> str:
     # would see the replaced input.
     return (
         '{{"key": c.key, "msg": r.msg, "details": object.get(r, "details", {})} | c := input.constraints[_]; '
-        'inp := {"review": input.review, "parameters": c.parameters}; '
-        + ref
-        + ".violation[r] with input as inp}"
+        'inp := {"review": input.review, "parameters": c.parameters}; ' + ref + ".violation[r] with input as inp}"
     )
 
 
@@ -289,7 +287,7 @@ class Client:
             )
             return
         try:
-            outcomes = policy.evaluate(violation_query(template.package), batch.inputs)
+            outcomes = _evaluate(policy, violation_query(template.package), batch.inputs)
         finally:
             policy.close()
         for outcome, (document, _reviewed, resultant, matched) in zip(outcomes, batch.owners, strict=True):
@@ -307,6 +305,22 @@ class Client:
                         f"is of the type {_go_type(msg)}, expected string"
                     )
                 self._add(result, constraint, msg, response["details"], document, resultant)
+
+
+def _evaluate(policy: CompiledPolicy, query: str, inputs: list[dict[str, JSON]]) -> list[Outcome]:
+    """One batch; should a backend raise for one input's error, evaluate one by one to attribute it."""
+    try:
+        return policy.evaluate(query, inputs)
+    except EngineError as error:
+        if len(inputs) == 1:
+            return [Outcome(error=error)]
+    outcomes: list[Outcome] = []
+    for item in inputs:
+        try:
+            outcomes.extend(policy.evaluate(query, [item]))
+        except EngineError as error:
+            outcomes.append(Outcome(error=error))
+    return outcomes
 
 
 def _go_type(value: JSON) -> str:

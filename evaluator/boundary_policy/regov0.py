@@ -41,7 +41,29 @@ _TRIVIA = frozenset({"space", "newline", "comment"})
 
 # After one of these a `{` (or the next line) continues a value, it does not start a rule body.
 _VALUE_BEFORE = frozenset(
-    {"=", ":=", ",", "(", "[", ":", "==", "!=", "<", ">", "<=", ">=", "+", "-", "*", "/", "%", "|", "&", "{"}
+    {
+        "=",
+        ":=",
+        ",",
+        "(",
+        "[",
+        ":",
+        "==",
+        "!=",
+        "<",
+        ">",
+        "<=",
+        ">=",
+        "+",
+        "-",
+        "*",
+        "/",
+        "%",
+        "|",
+        "&",
+        "{",
+        "contains",
+    }
 )
 _NOT_RULE_HEADS = frozenset({"package", "import", "default", "else"})
 
@@ -220,13 +242,14 @@ class _Rewriter:
     def rule_body(self, head: list[int], index: int) -> int:
         """R1 and R3 for the body opening at `index`; returns the index after the last body."""
         if self.text(head[-1]) == "if":
-            self.mark_partial_set(head[:-1])
+            # `p[x] if {` (v0 with future.keywords.if) is already the ref-head rule p[x] = true: v1 reads
+            # it the same way, so it is not a partial set.
             rule_head = head[:-1]
         else:
             self.mark_partial_set(head)
             self.before[index] = "if "
             rule_head = head
-        repeat = None if self.text(head[0]) == "else" else self.head_text(rule_head)
+        repeat = None if self.text(head[0]) == "else" or not rule_head else self.head_text(rule_head)
         index = self.skip_block(index)
         while repeat is not None:
             nxt = self._skip_trivia(index)

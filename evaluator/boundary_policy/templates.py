@@ -240,6 +240,30 @@ def _starts_statement(tokens: Sequence[_Tok], index: int) -> bool:
     return index == 0 or tokens[index - 1].line < tokens[index].line
 
 
+def _defines_violation(tokens: Sequence[_Tok], index: int) -> bool:
+    """Whether a rule named `violation` starts at `index` (OPA's Head.Name is "violation").
+
+    `violation[x] if {...}` and `violation.a ...` are ref-head rules without that name: Gatekeeper
+    reports them as a missing `violation` rule, and so does this.
+    """
+    token = tokens[index]
+    if token.text != "violation" or token.kind != "ident" or not _starts_statement(tokens, index):
+        return False
+    after = index + 1
+    if after >= len(tokens) or tokens[after].text == ".":
+        return after >= len(tokens)
+    if tokens[after].text != "[":
+        return True
+    depth = 0
+    for position in range(after, len(tokens)):
+        text = tokens[position].text
+        depth += text in "[{("
+        depth -= text in "]})"
+        if depth == 0:
+            return position + 1 >= len(tokens) or tokens[position + 1].text != "if"
+    return False
+
+
 def check_rewriter_rules(template: Template) -> None:
     """Raise TemplateError where Gatekeeper's rewriter would refuse the template."""
     document = template.document
@@ -254,10 +278,7 @@ def check_rewriter_rules(template: Template) -> None:
         )
 
     entry_tokens = _tokens(template.rego)
-    if not any(
-        t.text == "violation" and t.kind == "ident" and _starts_statement(entry_tokens, i)
-        for i, t in enumerate(entry_tokens)
-    ):
+    if not any(_defines_violation(entry_tokens, i) for i in range(len(entry_tokens))):
         raise fail("invalid rego: invalid module: missing required rules: [violation]", template.source_path)
     if not template.package:
         raise fail("the Rego has no package", template.source_path)
