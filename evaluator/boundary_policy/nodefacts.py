@@ -32,7 +32,7 @@ SECCOMP_DEFAULT = "boundary-policy/seccomp-default"
 Target = Literal["labels", "annotations", "both"]
 TARGETS: tuple[Target, ...] = ("labels", "annotations", "both")
 
-SERVICE_ACCOUNT_DIR = "var/run/secrets/kubernetes.io/serviceaccount"
+SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 _NODE_NAME = re.compile(r"[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")  # a DNS subdomain, as Node names are
 
 # landlock_create_ruleset(NULL, 0, LANDLOCK_CREATE_RULESET_VERSION) returns the Landlock ABI version, or
@@ -220,12 +220,11 @@ class InCluster:
     ca_file: Path
 
 
-def in_cluster(root: Path, environ: Mapping[str, str]) -> InCluster:
+def in_cluster(account: Path, environ: Mapping[str, str]) -> InCluster:
     host = environ.get("KUBERNETES_SERVICE_HOST")
     port = environ.get("KUBERNETES_SERVICE_PORT")
     if not host or not port:
         raise NodeFactsError("--apply works inside a pod: KUBERNETES_SERVICE_HOST/PORT are not set")
-    account = root / SERVICE_ACCOUNT_DIR
     try:
         token = (account / "token").read_text(encoding="utf-8").strip()
     except OSError as error:

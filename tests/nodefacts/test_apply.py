@@ -19,6 +19,7 @@ from boundary_policy.cli import cli
 from tests.nodefacts.apiserver import TOKEN, ApiState, api_server, make_certificate, node
 
 NAME = "ip-10-0-1-5.ec2.internal"
+ACCOUNT = "var/run/secrets/kubernetes.io/serviceaccount"
 MEASURED = {"boundary-policy/max-user-namespaces": "65536", "boundary-policy/landlock": "true"}
 
 
@@ -47,7 +48,11 @@ def cluster(tmp_path: Path) -> Iterator[tuple[ApiState, dict[str, str], Path]]:
 
 
 def run(root: Path, env: dict[str, str], *args: str) -> Any:
-    return CliRunner().invoke(cli, ["node-facts", "--apply", "--root", str(root), *args], env=env)
+    return CliRunner().invoke(
+        cli,
+        ["node-facts", "--apply", "--root", str(root), "--service-account-dir", str(root / ACCOUNT), *args],
+        env=env,
+    )
 
 
 def test_apply_writes_known_facts_as_labels_and_annotations(cluster: tuple[ApiState, dict[str, str], Path]) -> None:
@@ -121,7 +126,7 @@ def test_unknown_node_is_an_error(cluster: tuple[ApiState, dict[str, str], Path]
 
 def test_wrong_token_is_an_error(cluster: tuple[ApiState, dict[str, str], Path]) -> None:
     state, env, root = cluster
-    (root / "var/run/secrets/kubernetes.io/serviceaccount/token").write_text("stale")
+    (root / ACCOUNT / "token").write_text("stale")
     result = run(root, env)
     assert result.exit_code == 2
     assert "HTTP 401" in result.output
@@ -135,7 +140,7 @@ def test_untrusted_server_certificate_is_refused(
     other = tmp_path / "other"
     other.mkdir()
     other_ca, _ = make_certificate(other)
-    (root / "var/run/secrets/kubernetes.io/serviceaccount/ca.crt").write_text(other_ca.read_text())
+    (root / ACCOUNT / "ca.crt").write_text(other_ca.read_text())
     result = run(root, env)
     assert result.exit_code == 2
     assert "cannot reach the API server" in result.output
@@ -153,7 +158,11 @@ def test_untrusted_server_certificate_is_refused(
 def test_apply_refuses_without_in_cluster_context(tmp_path: Path, env: dict[str, str], message: str) -> None:
     ca, _ = make_certificate(tmp_path)
     root = pod_root(tmp_path, ca)
-    result = CliRunner().invoke(cli, ["node-facts", "--apply", "--root", str(root)], env={"NODE_NAME": "", **env})
+    result = CliRunner().invoke(
+        cli,
+        ["node-facts", "--apply", "--root", str(root), "--service-account-dir", str(root / ACCOUNT)],
+        env={"NODE_NAME": "", **env},
+    )
     assert result.exit_code == 2
     assert message in result.output
 
@@ -161,8 +170,9 @@ def test_apply_refuses_without_in_cluster_context(tmp_path: Path, env: dict[str,
 def test_interval_loop_writes_then_stops_on_sigterm(cluster: tuple[ApiState, dict[str, str], Path]) -> None:
     """The DaemonSet's mode: a round every --interval seconds, and a prompt exit 0 on SIGTERM."""
     state, env, root = cluster
+    options = ["--interval", "1", "--root", str(root), "--service-account-dir", str(root / ACCOUNT)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "boundary_policy", "node-facts", "--apply", "--interval", "1", "--root", str(root)],
+        [sys.executable, "-m", "boundary_policy", "node-facts", "--apply", *options],
         env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

@@ -14,6 +14,7 @@ import click
 
 from boundary_policy.commands.common import fail
 from boundary_policy.nodefacts import (
+    SERVICE_ACCOUNT_DIR,
     TARGETS,
     NodeFactsError,
     Target,
@@ -78,7 +79,14 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=Path("/"),
     show_default=True,
-    help="Read /proc, /sys and the service account under this directory (e.g. a host filesystem at /host).",
+    help="Read /proc and /sys under this directory (e.g. a host filesystem mounted at /host).",
+)
+@click.option(
+    "--service-account-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=SERVICE_ACCOUNT_DIR,
+    show_default=True,
+    help="With --apply: where the pod's service account token and ca.crt are mounted.",
 )
 def command(
     fmt: str,
@@ -88,6 +96,7 @@ def command(
     target: str,
     interval: int,
     root: Path,
+    service_account_dir: Path,
 ) -> None:
     """Print the boundary-policy/ facts of the node this runs on, or write them to its Node with --apply."""
     seccomp = None if seccomp_default is None else seccomp_default == "true"
@@ -112,7 +121,7 @@ def command(
         unknown = [fact.key for fact in facts.facts if not fact.known]
         try:
             # Re-read the credentials every round: projected service account tokens are rotated.
-            patch = apply_facts(in_cluster(root, os.environ), node, facts, chosen)
+            patch = apply_facts(in_cluster(service_account_dir, os.environ), node, facts, chosen)
             click.echo(f"node-facts: {describe_patch(node, patch, unknown)}", err=True)
         except NodeFactsError as error:
             if not interval:
