@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.nodes import MappingNode, Node, ScalarNode
 
 from boundary_policy.loading.scalars import MERGE, STR, ScalarError, key_string, scalar_json
 from boundary_policy.model import JSON, JSONPath
@@ -36,50 +36,30 @@ def line_of(node: Node) -> int:
     return int(node.start_mark.line) + 1
 
 
-def check_aliases(root: Node, max_expansion: int) -> None:
-    """Reject recursive aliases and documents that aliases blow up (billion laughs) before expanding them.
+def expanded_size(node: Node, sizes: dict[int, int], active: set[int]) -> int:
+    """Nodes under `node` once its aliases are written out; memoized, so linear in the text; rejects cycles."""
+    node_id = id(node)
+    known = sizes.get(node_id)
+    if known is not None:
+        return known
+    if isinstance(node, ScalarNode):
+        return 1
+    if node_id in active:
+        raise ConversionError(line_of(node), "YAML anchor refers to itself (a recursive alias cannot be JSON)")
+    active.add(node_id)
+    children = [child for pair in node.value for child in pair] if isinstance(node, MappingNode) else node.value
+    total = 1 + sum(expanded_size(child, sizes, active) for child in children)
+    active.discard(node_id)
+    sizes[node_id] = total
+    return total
 
-    Aliases are shared nodes after composing, so this walk is linear in the text; it counts the nodes the
-    document would have once written out as JSON.
+
+def convert(root: Node, *, may_alias: bool = True, max_alias_expansion: int = 100_000) -> Converted:
+    """Convert one document's root node; raises ConversionError for what go-yaml or JSON would reject.
+
+    `may_alias=False` (the text has no anchor) skips watching for shared nodes.
     """
-    sizes: dict[int, int] = {}
-    active: set[int] = set()
-    written = 0
-    stack: list[tuple[Node, bool]] = [(root, False)]
-    while stack:
-        node, finished = stack.pop()
-        node_id = id(node)
-        children = _children(node)
-        if finished:
-            active.discard(node_id)
-            sizes[node_id] = 1 + sum(sizes[id(child)] for child in children)
-            continue
-        if node_id in sizes:
-            continue
-        if node_id in active:
-            raise ConversionError(line_of(node), "YAML anchor refers to itself (a recursive alias cannot be JSON)")
-        active.add(node_id)
-        written += 1
-        stack.append((node, True))
-        stack.extend((child, False) for child in children if id(child) not in sizes)
-    if sizes[id(root)] - written > max_expansion:
-        raise ConversionError(
-            line_of(root),
-            f"YAML aliases expand this document by more than {max_expansion} nodes (an alias bomb?)",
-        )
-
-
-def _children(node: Node) -> list[Node]:
-    if isinstance(node, MappingNode):
-        return [child for pair in node.value for child in pair]
-    if isinstance(node, SequenceNode):
-        return list(node.value)
-    return []
-
-
-def convert(root: Node) -> Converted:
-    """Convert one document's root node; raises ConversionError for what go-yaml or JSON would reject."""
-    converter = _Converter()
+    converter = _Converter(root, max_alias_expansion if may_alias else None)
     try:
         value = converter.value(root, ())
     except RecursionError:
@@ -88,11 +68,40 @@ def convert(root: Node) -> Converted:
 
 
 class _Converter:
-    __slots__ = ("lines", "warnings")
+    __slots__ = ("added", "lines", "max_alias_expansion", "root", "seen", "sizes", "warnings")
 
-    def __init__(self) -> None:
+    def __init__(self, root: Node, max_alias_expansion: int | None) -> None:
         self.lines: dict[JSONPath, int] = {}
         self.warnings: list[tuple[int, str]] = []
+        self.root = root
+        self.max_alias_expansion = max_alias_expansion or 0
+        # Collections converted so far: meeting one again means an alias. Aliases are shared nodes after
+        # composing, so a few lines can stand for billions of nodes ("billion laughs"); each alias is measured
+        # before it is expanded. Aliased scalars cost one node and are not tracked.
+        self.seen: set[int] | None = set() if max_alias_expansion is not None else None
+        self.sizes: dict[int, int] = {}
+        self.added = 0
+
+    def aliased(self, node: Node) -> bool:
+        assert self.seen is not None
+        if id(node) in self.seen:
+            return True
+        self.seen.add(id(node))
+        return False
+
+    def expand(self, node: Node, path: JSONPath) -> JSON:
+        """Convert a collection met again through an alias, once its size is known to be within the limit."""
+        self.added += expanded_size(node, self.sizes, set())
+        if self.added > self.max_alias_expansion:
+            raise ConversionError(
+                line_of(self.root),
+                f"YAML aliases expand this document by more than {self.max_alias_expansion} nodes (an alias bomb?)",
+            )
+        seen, self.seen = self.seen, None  # the nodes inside were seen and are counted already
+        try:
+            return self.value(node, path)
+        finally:
+            self.seen = seen
 
     def value(self, node: Node, path: JSONPath) -> JSON:
         kind = node.__class__
@@ -103,6 +112,8 @@ class _Converter:
                 return scalar_json(node.tag, node.value)
             except ScalarError as error:
                 raise ConversionError(line_of(node), str(error)) from None
+        if self.seen is not None and self.aliased(node):
+            return self.expand(node, path)
         if kind is MappingNode:
             return self.mapping(node, path)
         lines = self.lines
@@ -143,7 +154,9 @@ class _Converter:
         if isinstance(node, ScalarNode) or not all(isinstance(source, MappingNode) for source in sources):
             raise ConversionError(line_of(node), "a merge key '<<' needs a mapping or a list of mappings")
         for source in sources:
-            result.update(self.mapping(source, path))
+            merged = self.value(source, path)
+            assert isinstance(merged, dict)
+            result.update(merged)
 
     def key(self, node: Node) -> str:
         if not isinstance(node, ScalarNode):

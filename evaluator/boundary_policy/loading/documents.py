@@ -8,7 +8,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from boundary_policy.loading.compose import C_COMPOSER, Composer
-from boundary_policy.loading.convert import ConversionError, check_aliases, convert, line_of
+from boundary_policy.loading.convert import ConversionError, convert, line_of
 from boundary_policy.loading.scalars import NULL
 from boundary_policy.model import JSON, Document, JSONPath, LoadProblem
 
@@ -103,9 +103,7 @@ def _document_objects(
         yield LoadProblem(file, line_of(node), f"document is {_describe(node)}, not a Kubernetes object (a mapping)")
         return
     try:
-        if may_alias:
-            check_aliases(node, max_alias_expansion)
-        converted = convert(node)
+        converted = convert(node, may_alias=may_alias, max_alias_expansion=max_alias_expansion)
     except ConversionError as error:
         yield LoadProblem(file, error.line, error.message)
         return
