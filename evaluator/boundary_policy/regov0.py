@@ -171,27 +171,23 @@ class _Rewriter:
         return index if index >= 0 else None
 
     def mark_partial_set(self, head: list[int]) -> None:
-        """R2: `name[t]` or `a.b[t]` (nothing after the closing bracket) -> `name contains t`."""
+        """R2: `name[t]` (nothing after the closing bracket) -> `name contains t`.
+
+        Only a plain name: in v0, `a.b[t] { ... }` is already the ref-head rule a.b[t] = true.
+        """
         if len(head) < 4 or self.tokens[head[0]].kind != "ident" or self.text(head[0]) in _NOT_RULE_HEADS:
             return
-        position = 1
-        while (
-            position + 1 < len(head)
-            and self.text(head[position]) == "."
-            and self.tokens[head[position + 1]].kind == "ident"
-        ):
-            position += 2
-        if self.text(head[position]) != "[":
+        if self.text(head[1]) != "[":
             return
         depth = 0
-        for offset, index in enumerate(head[position:], position):
+        for offset, index in enumerate(head[1:], 1):
             value = self.text(index)
             if self.tokens[index].kind == "op":
                 depth += value in _OPEN
                 depth -= value in _CLOSE
             if depth == 0:
                 if offset == len(head) - 1:
-                    self.replace[head[position]] = " contains "
+                    self.replace[head[1]] = " contains "
                     self.replace[index] = ""
                 return
 
