@@ -9,15 +9,26 @@ from yaml.nodes import ScalarNode, SequenceNode
 
 from boundary_policy.loading.scalars import MAP, SEQ, STR, plain_tag
 
-C_COMPOSER = hasattr(yaml, "CSafeLoader")
-_Base: Any = yaml.CSafeLoader if C_COMPOSER else yaml.SafeLoader
+
+def _resolve(self: Any, kind: type, value: str | None, implicit: Any) -> str:
+    if kind is ScalarNode:
+        # implicit is (plain, quoted); only untagged plain scalars are resolved, quoted ones are strings.
+        return plain_tag(value or "") if implicit[0] else STR
+    return SEQ if kind is SequenceNode else MAP
 
 
-class Composer(_Base):  # type: ignore[misc]
+class PythonComposer(yaml.SafeLoader):
     """Only the composing half of the safe loader is used; values are built by convert.py."""
 
-    def resolve(self, kind: type, value: str | None, implicit: Any) -> str:
-        if kind is ScalarNode:
-            # implicit is (plain, quoted); only untagged plain scalars are resolved, quoted ones are strings.
-            return plain_tag(value or "") if implicit[0] else STR
-        return SEQ if kind is SequenceNode else MAP
+    resolve = _resolve
+
+
+Composer: type[Any] = PythonComposer
+if hasattr(yaml, "CSafeLoader"):
+
+    class CComposer(yaml.CSafeLoader):
+        """The same on libyaml: several times faster. Its error positions count bytes, not characters."""
+
+        resolve = _resolve
+
+    Composer = CComposer

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from boundary_policy.loading.compose import C_COMPOSER, Composer
+from boundary_policy.loading.compose import Composer, PythonComposer
 from boundary_policy.loading.convert import ConversionError, convert, line_of
 from boundary_policy.loading.scalars import NULL
 from boundary_policy.model import JSON, Document, JSONPath, LoadProblem
@@ -34,16 +35,17 @@ class PrefixedLines(Mapping[JSONPath, int]):
 
 
 def read_documents(
-    file: str, text: str, *, max_documents: int, max_alias_expansion: int
+    file: str, text: str, *, max_documents: int, max_alias_expansion: int, composer_class: type[Any] = Composer
 ) -> Iterator[Document | LoadProblem]:
     """Every object of a YAML or JSON stream, in order; a syntax error ends the file, other problems one document."""
-    composer = Composer(text)
-    # Aliases need an anchor ('&'), so a text without one skips the alias-bomb walk.
+    # Aliases need an anchor ('&'): a text without one is converted without watching for them.
     may_alias = "&" in text
     count = 0
+    composer = None
     try:
         while True:
             try:
+                composer = composer or composer_class(text)  # the pure-Python reader checks characters here
                 if not composer.check_node():
                     return
                 node = composer.get_node()
@@ -51,7 +53,7 @@ def read_documents(
                 yield _syntax_problem(file, error)
                 return
             except yaml.reader.ReaderError as error:
-                yield _reader_problem(file, text, error)
+                yield _reader_problem(file, text, error, counts_bytes=composer_class is not PythonComposer)
                 return
             except yaml.YAMLError as error:
                 yield LoadProblem(file, None, f"{_invalid(file)}: {error}")
@@ -64,7 +66,8 @@ def read_documents(
                 return
             yield from _document_objects(file, node, may_alias, max_alias_expansion)
     finally:
-        composer.dispose()
+        if composer is not None:
+            composer.dispose()
 
 
 def _invalid(file: str) -> str:
@@ -80,10 +83,10 @@ def _syntax_problem(file: str, error: yaml.MarkedYAMLError) -> LoadProblem:
     return LoadProblem(file, line, f"{_invalid(file)}: {problem}{context}{where}")
 
 
-def _reader_problem(file: str, text: str, error: yaml.reader.ReaderError) -> LoadProblem:
+def _reader_problem(file: str, text: str, error: yaml.reader.ReaderError, *, counts_bytes: bool) -> LoadProblem:
     """Characters YAML forbids (control characters); the error only knows the position."""
     # libyaml counts bytes of the UTF-8 text, the pure-Python reader counts characters.
-    before = text.encode()[: error.position].decode(errors="replace") if C_COMPOSER else text[: error.position]
+    before = text.encode()[: error.position].decode(errors="replace") if counts_bytes else text[: error.position]
     line = before.count("\n") + 1
     column = len(before) - (before.rfind("\n") + 1) + 1
     character = error.character if isinstance(error.character, str) else chr(error.character)
