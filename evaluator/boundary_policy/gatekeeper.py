@@ -281,15 +281,17 @@ class Client:
         try:
             policy = self._compile(template, inventory)
         except EngineError as error:
-            line = template.source_line(error.file, error.line)
-            result.problems.append(
-                LoadProblem(template.document.file, line, f'template "{template.name}": {error.message}')
-            )
+            result.problems.append(_compile_problem(template, error))
             return
         try:
             outcomes = _evaluate(policy, violation_query(template.package), batch.inputs)
         finally:
             policy.close()
+        # A backend that compiles lazily reports parse/compile errors per input: they are the template's.
+        compile_error = next((o.error for o in outcomes if o.error and o.error.kind in ("parse", "compile")), None)
+        if compile_error is not None:
+            result.problems.append(_compile_problem(template, compile_error))
+            return
         for outcome, (document, _reviewed, resultant, matched) in zip(outcomes, batch.owners, strict=True):
             if outcome.error is not None:
                 for constraint in matched:
@@ -305,6 +307,11 @@ class Client:
                         f"is of the type {_go_type(msg)}, expected string"
                     )
                 self._add(result, constraint, msg, response["details"], document, resultant)
+
+
+def _compile_problem(template: Template, error: EngineError) -> LoadProblem:
+    line = template.source_line(error.file, error.line)
+    return LoadProblem(template.document.file, line, f'template "{template.name}": {error.message}')
 
 
 def _evaluate(policy: CompiledPolicy, query: str, inputs: list[dict[str, JSON]]) -> list[Outcome]:
@@ -336,10 +343,17 @@ def _go_type(value: JSON) -> str:
 
 
 def _go_value(value: JSON) -> str:
+    """Go's %v of a JSON value decoded into interface{}: how gator prints a non-string msg."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
         return "<nil>"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return "[" + " ".join(_go_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "map[" + " ".join(f"{k}:{_go_value(v)}" for k, v in sorted(value.items())) + "]"
     return str(value)
 
 
