@@ -105,6 +105,21 @@ def _is_namespace(obj: Mapping[str, Any]) -> bool:
     return obj.get("kind") == "Namespace" and isinstance(api_version, str) and "/" not in api_version
 
 
+def namespace_for(
+    obj: Mapping[str, Any], namespaces: Mapping[str, Any], *, gator_cluster_scope: bool = True
+) -> Mapping[str, Any] | None:
+    """What gator knows of the object's Namespace (`NamespaceForResource` plus the match cache)."""
+    name = _meta(obj, "namespace")
+    if not name:
+        return CLUSTER_SCOPED if gator_cluster_scope else None
+    if name in namespaces:
+        found: Mapping[str, Any] = namespaces[name]
+        return found
+    if name == "default":
+        return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}}
+    return None
+
+
 def violation_query(package: str) -> str:
     """The hook module as one query, in syntax both v0 and v1 parse (no `in`/`if`/`contains`)."""
     ref = "data" + "".join(
@@ -187,7 +202,7 @@ class Client:
         pending: dict[str, _Pending] = {kind: _Pending() for kind in self.constraints}
         for document in documents:
             obj = document.obj
-            namespace = self._namespace_for(obj, namespaces)
+            namespace = namespace_for(obj, namespaces, gator_cluster_scope=self.gator_cluster_scope)
             self._queue(pending, result, document, obj, None, namespace, "Original")
             if not self.expansions:
                 continue
@@ -205,18 +220,6 @@ class Client:
             if batch.inputs:
                 self._run(self.templates[kind], batch, inventory, result)
         return result
-
-    def _namespace_for(self, obj: Mapping[str, Any], namespaces: Mapping[str, Any]) -> Mapping[str, Any] | None:
-        """What gator knows of the object's Namespace (`NamespaceForResource` + the match cache)."""
-        name = _meta(obj, "namespace")
-        if not name:
-            return CLUSTER_SCOPED if self.gator_cluster_scope else None
-        if name in namespaces:
-            found: Mapping[str, Any] = namespaces[name]
-            return found
-        if name == "default":
-            return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}}
-        return None
 
     def _queue(
         self,
