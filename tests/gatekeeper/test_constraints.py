@@ -54,14 +54,14 @@ def test_scoped_actions_for_each_enforcement_point() -> None:
 
 
 def test_scoped_without_actions_is_refused() -> None:
-    with pytest.raises(ConstraintError, match="spec.scopedEnforcementActions must be defined") as raised:
+    with pytest.raises(ConstraintError, match=r"spec\.scopedEnforcementActions must be defined") as raised:
         parse_constraint(constraint({"enforcementAction": "scoped"}))
     assert (raised.value.file, raised.value.line) == ("constraints.yaml", 7)
 
 
 def test_bad_selector_is_refused_at_the_match_line() -> None:
     spec = {"match": {"labelSelector": {"matchExpressions": [{"key": "a", "operator": "In"}]}}}
-    with pytest.raises(ConstraintError, match="invalid spec.match") as raised:
+    with pytest.raises(ConstraintError, match=r"invalid spec\.match") as raised:
         parse_constraint(constraint(spec))
     assert raised.value.line == 9
 

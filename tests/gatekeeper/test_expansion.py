@@ -78,7 +78,7 @@ def test_cluster_scoped_parent_gets_no_namespace() -> None:
         "name": "p-pod",
         "ownerReferences": [{"apiVersion": "example.com/v1", "kind": "Pool", "name": "P", "uid": ""}],
     }
-    with pytest.raises(ValueError, match='could not find source field "spec.template" in resource P'):
+    with pytest.raises(ValueError, match=r'could not find source field "spec\.template" in resource P'):
         expand({**parent, "spec": {}}, None, [template])
 
 

@@ -26,8 +26,9 @@ spec:
             rego: |
               package k8simages
 
-              violation contains {"msg": msg, "details": {"rule": "IMG001", "container": c.name, "field": sprintf("spec.containers[%d].image", [i])}} if {
+              violation contains {"msg": msg, "details": details} if {
                 some i, c in input.review.object.spec.containers
+                details := {"rule": "IMG001", "container": c.name, "field": sprintf("spec.containers[%d].image", [i])}
                 endswith(c.image, ":latest")
                 msg := sprintf("container %v uses a latest tag", [c.name])
               }
