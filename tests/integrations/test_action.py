@@ -1,0 +1,151 @@
+"""action.yml: its inputs are wired, its scripts carry no inline expressions, and its run steps work when
+executed as the runner would (bash, the step's env, GITHUB_* files) in a fresh virtualenv."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import venv
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+EXPRESSION = re.compile(r"\$\{\{\s*([^}]*?)\s*\}\}")
+
+
+@pytest.fixture(scope="module")
+def action() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text())
+    return loaded
+
+
+def test_inputs_are_declared_and_used(action: dict[str, Any]) -> None:
+    assert action["runs"]["using"] == "composite"
+    declared = set(action["inputs"])
+    assert {"paths", "inventory", "output-format", "output-file", "fail-on", "engine", "version"} <= declared
+    used = set(re.findall(r"inputs\.([A-Za-z0-9_-]+)", (ROOT / "action.yml").read_text().split("\nruns:")[1]))
+    assert used == declared
+    for name, spec in action["inputs"].items():
+        assert spec.get("description"), name
+
+
+def test_scripts_take_inputs_through_env_only(action: dict[str, Any]) -> None:
+    """`${{ }}` inside `run:` would splice user input into the shell script (script injection)."""
+    runs = [step for step in action["runs"]["steps"] if "run" in step]
+    assert len(runs) == 2
+    for step in runs:
+        assert step["shell"] == "bash"
+        assert not EXPRESSION.search(step["run"]), step["name"]
+
+
+def test_setup_python_comes_first(action: dict[str, Any]) -> None:
+    first = action["runs"]["steps"][0]
+    assert first["uses"].startswith("actions/setup-python@")
+    assert first["with"]["python-version"] == "${{ inputs.python-version }}"
+
+
+def resolve(value: str, inputs: Mapping[str, str], action_path: Path) -> str:
+    def one(match: re.Match[str]) -> str:
+        expression = match.group(1)
+        if expression == "github.action_path":
+            return str(action_path)
+        if expression.startswith("inputs."):
+            return inputs[expression.removeprefix("inputs.")]
+        raise AssertionError(f"unexpected expression {expression}")
+
+    return EXPRESSION.sub(one, value)
+
+
+def run_step(
+    step: dict[str, Any], inputs: Mapping[str, str], path: Path, workspace: Path, github: Mapping[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run one composite step as the runner does: `bash -e {0}` after setting the step's env."""
+    env = {**os.environ, "PATH": f"{path}{os.pathsep}{os.environ['PATH']}", **github}
+    env.pop("VIRTUAL_ENV", None)
+    env.update({key: resolve(str(value), inputs, ROOT) for key, value in step.get("env", {}).items()})
+    script = workspace / f".step-{step.get('id', 'install')}.sh"
+    script.write_text(step["run"])
+    return subprocess.run(
+        ["bash", "--noprofile", "--norc", "-e", "-o", "pipefail", str(script)],
+        cwd=workspace,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+def eval_available() -> bool:
+    result = subprocess.run([sys.executable, "-m", "boundary_policy", "eval", "--help"], capture_output=True)
+    return result.returncode == 0
+
+
+@pytest.fixture(scope="module")
+def installed(action: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    """A fresh virtualenv standing in for setup-python, after the action's install step."""
+    environment = tmp_path_factory.mktemp("action-venv")
+    venv.create(environment, with_pip=True)
+    bin_dir = environment / "bin"
+    inputs = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
+    install = action["runs"]["steps"][1]
+    result = run_step(install, inputs, bin_dir, environment, {})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith(
+        subprocess.run([sys.executable, "-m", "boundary_policy", "--version"], capture_output=True, text=True)
+        .stdout.strip()
+        .split()[-1]
+    )
+    return bin_dir, inputs
+
+
+def test_install_step_installs_the_checkout_and_the_embedded_engine(installed: tuple[Path, dict[str, Any]]) -> None:
+    bin_dir, _ = installed
+    probe = "import boundary_policy, opa_bindings; print(boundary_policy.__file__)"
+    result = subprocess.run([bin_dir / "python", "-c", probe], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert str(bin_dir.parent) in result.stdout  # the installed copy, not the source tree
+
+
+@pytest.mark.skipif(not eval_available(), reason="`boundary-policy eval` is not in this build yet")
+@pytest.mark.parametrize(
+    ("manifest", "expected"), [("20-plain-workspace.yaml", 0), ("06-bottlerocket-userns-off.yaml", 1)]
+)
+def test_eval_step_on_examples(
+    action: dict[str, Any], installed: tuple[Path, dict[str, Any]], tmp_path: Path, manifest: str, expected: int
+) -> None:
+    bin_dir, defaults = installed
+    workspace = tmp_path / "workspace"
+    (workspace / "k8s").mkdir(parents=True)
+    (workspace / "k8s" / manifest).write_bytes((ROOT / "examples" / "manifests" / manifest).read_bytes())
+    (workspace / "nodes.json").write_bytes((ROOT / "examples" / "inventory" / "nodes.json").read_bytes())
+    github = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+    inputs = {
+        **defaults,
+        "paths": "k8s/",
+        "inventory": "nodes.json",
+        "output-format": "sarif",
+        "output-file": "boundary-policy.sarif",
+    }
+    step = next(step for step in action["runs"]["steps"] if step.get("id") == "eval")
+    result = run_step(step, inputs, bin_dir, workspace, github)
+    assert result.returncode == expected, result.stdout + result.stderr
+    assert (tmp_path / "output").read_text() == f"exit-code={expected}\n"
+    sarif = json.loads((workspace / "boundary-policy.sarif").read_text())
+    assert sarif["version"] == "2.1.0"
+    results = sarif["runs"][0]["results"]
+    assert bool(results) == (expected == 1)
+    for item in results:
+        uri = item["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+        assert uri == f"k8s/{manifest}"
