@@ -347,6 +347,29 @@ nsjail := [c | some c in containers; c.jail.value == "nsjail"]
 
 landjail := [c | some c in containers; c.jail.value == "landjail"]
 
+# How each source of an option is named in messages.
+source_phrases := {
+	"jail": {
+		"flag": "flag --jail-type",
+		"env": "env BOUNDARY_JAIL_TYPE",
+		"config": "jail_type in the mounted Boundary config",
+		"annotation": "annotation boundary-policy/jail-type",
+		"default": "the default",
+	},
+	"no_user_namespace": {
+		"flag": "flag --no-user-namespace",
+		"env": "env BOUNDARY_NO_USER_NAMESPACE",
+		"config": "no_user_namespace in the mounted Boundary config",
+		"annotation": "annotation boundary-policy/no-user-namespace",
+		"default": "the default",
+	},
+}
+
+# The JSON path of a container's securityContext (where a fix goes), or of the container when it has none.
+security_context_field(c) := array.concat(c.path, ["securityContext"]) if {
+	c.container.securityContext
+} else := c.path
+
 # The resource and container a message is about: `Deployment coder/ws container "dev"`.
 subject(c) := sprintf("%s %s", [k8s.resource_phrase(k8s.pod), c.phrase])
 

@@ -370,3 +370,33 @@ _node_phrase(t) := sprintf("%s (%s)", [t.name, class_names[t.class]])
 
 # The name of the first target, null for a node known only by its class.
 first_name(ts) := ts[0].name
+
+# --- Landlock (landjail) ----------------------------------------------------------------------------------
+
+# Does landjail fail on this target: kernel older than 6.7, a Fargate node of unknown kernel (AWS documents
+# 5.10, rules.md §7.4), or Landlock known to be disabled.
+landlock_fails(t) if {
+	t.kernel != null
+	not at_least(t.kernel, [6, 7])
+}
+
+landlock_fails(t) if {
+	t.kernel == null
+	t.class == "fargate"
+}
+
+landlock_fails(t) if t.landlock.state == "false"
+
+# Why landjail fails on a target, for messages.
+landlock_failure(t) := sprintf("whose kernel is %s", [t.kernel_version]) if {
+	t.kernel != null
+	not at_least(t.kernel, [6, 7])
+} else := "whose kernel is not known (AWS documents Fargate kernels 5.10)" if {
+	t.kernel == null
+	t.class == "fargate"
+} else := sprintf("where Landlock is disabled (%s)", [t.landlock.why])
+
+# Why Landlock support is unknown on a target that does not fail, for messages.
+landlock_unknown(t) := sprintf("kernel %s has Landlock ABI v4 but %s", [t.kernel_version, t.landlock.why]) if {
+	t.kernel != null
+} else := "neither the kernel version nor the Landlock LSM state is known"

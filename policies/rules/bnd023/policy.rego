@@ -1,0 +1,45 @@
+# METADATA
+# title: User namespace support unknown
+# description: >-
+#   nsjail needs user namespaces (user.max_user_namespaces > 0) unless it runs with --no-user-namespace, and for
+#   some candidate node this is unknown: an unknown OS, a node kind without the fact, or no candidate node in the
+#   inventory and no nodeKind parameter.
+# related_resources:
+#   - ref: https://coder.com/docs/ai-coder/agent-firewall/nsjail/k8s
+#     description: "Coder docs, nsjail on Kubernetes (the Option A/B fixes)"
+#   - ref: https://github.com/bottlerocket-os/bottlerocket
+#     description: "Bottlerocket README (settings.kernel.sysctl, kubelet seccomp default)"
+# custom:
+#   id: BND023
+#   severity: warning
+#   kind: BoundaryUserNamespacesUnknown
+#   constraint: bnd023-user-namespaces-unknown
+#   fix: >-
+#     Confirm user.max_user_namespaces > 0 on the nodes and record it as the node label or annotation boundary-
+#     policy/max-user-namespaces (or set parameter nodeKind), or run Boundary with --no-user-namespace and add
+#     SYS_ADMIN.
+#   inventory: [Node, ConfigMap, Secret, NodePool, EC2NodeClass]
+package rules.bnd023
+
+import data.lib.boundary
+import data.lib.nodes
+
+violation contains {"msg": msg, "details": boundary.details("BND023", c, nodes.first_name(unknown), c.path)} if {
+	some c in boundary.nsjail
+	c.no_user_namespace.value == false
+	every t in nodes.non_fargate_targets {
+		t.class != "auto-mode"
+		t.userns.state != "disabled"
+	}
+	unknown := [t | some t in nodes.non_fargate_targets; t.userns.state == "unknown"]
+	count(unknown) > 0
+	msg := sprintf(
+		concat("", [
+			"%s runs Boundary's nsjail with a user namespace, but whether %s allows user namespaces is ",
+			"unknown (%s), and the jail cannot start where user.max_user_namespaces is 0; fix: confirm ",
+			"user.max_user_namespaces > 0 there and record it as node label ",
+			"boundary-policy/max-user-namespaces, or run Boundary with --no-user-namespace and add SYS_ADMIN.",
+		]),
+		[boundary.subject(c), nodes.describe(unknown), unknown[0].userns.why],
+	)
+}

@@ -1,0 +1,43 @@
+# METADATA
+# title: Landlock enablement unknown
+# description: >-
+#   landjail needs the Landlock LSM enabled with ABI v4, and a Node object never shows whether Landlock is enabled
+#   (Bottlerocket enabled it by default only in mid-2025). Reported when no candidate node fails BND060 but for some
+#   the kernel or the Landlock state is unknown.
+# related_resources:
+#   - ref: https://coder.com/docs/ai-coder/agent-firewall/landjail
+#     description: "Coder docs, landjail"
+#   - ref: https://github.com/bottlerocket-os/bottlerocket-kernel-kit/pull/216
+#     description: "bottlerocket-kernel-kit#216, Landlock enabled by default"
+#   - ref: https://coder.com/docs/ai-coder/agent-firewall
+#     description: "Coder docs, Agent Firewall configuration and jail comparison"
+# custom:
+#   id: BND061
+#   severity: warning
+#   kind: BoundaryLandlockUnknown
+#   constraint: bnd061-landlock-unknown
+#   fix: >-
+#     Confirm that /sys/kernel/security/lsm lists landlock on the node image and record it as the node label or
+#     annotation boundary-policy/landlock: "true".
+#   inventory: [Node, ConfigMap, Secret, NodePool, EC2NodeClass]
+package rules.bnd061
+
+import data.lib.boundary
+import data.lib.nodes
+
+violation contains {"msg": msg, "details": boundary.details("BND061", c, nodes.first_name(unknown), c.path)} if {
+	some c in boundary.landjail
+	every t in nodes.targets {
+		not nodes.landlock_fails(t)
+	}
+	unknown := [t | some t in nodes.targets; t.landlock.state == "unknown"]
+	count(unknown) > 0
+	msg := sprintf(
+		concat("", [
+			"%s runs Boundary's landjail on %s, where %s, and landjail fails without Landlock ABI v4; fix: ",
+			"confirm that /sys/kernel/security/lsm lists landlock on the node image and record it as node ",
+			"label boundary-policy/landlock: \"true\".",
+		]),
+		[boundary.subject(c), nodes.describe(unknown), nodes.landlock_unknown(unknown[0])],
+	)
+}
