@@ -153,9 +153,10 @@ def kubectl() -> str:
     return found
 
 
-def test_kubectl_kustomize_renders_the_daemonset(tmp_path: Path) -> None:
-    rendered = subprocess.run([kubectl(), "kustomize", str(DEPLOY)], capture_output=True, text=True, check=True).stdout
-    kinds = sorted(doc["kind"] for doc in yaml.safe_load_all(rendered))
+@pytest.mark.parametrize("directory", [DEPLOY, DEPLOY.parent], ids=["deploy/node-facts", "deploy"])
+def test_kubectl_kustomize_renders_everything(directory: Path) -> None:
+    rendered = subprocess.run([kubectl(), "kustomize", str(directory)], capture_output=True, text=True, check=True)
+    kinds = sorted(doc["kind"] for doc in yaml.safe_load_all(rendered.stdout))
     assert kinds == sorted(kind for kind, _ in manifests())
 
 
