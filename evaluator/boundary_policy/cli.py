@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from boundary_policy import __version__
+from boundary_policy.commands import eval as eval_command
 from boundary_policy.commands import generate as generate_command
 from boundary_policy.commands import node_facts as node_facts_command
 from boundary_policy.commands import rules as rules_command
@@ -32,6 +33,7 @@ def cli() -> None:
     with the same Gatekeeper templates your cluster enforces."""
 
 
+cli.add_command(eval_command.command)
 cli.add_command(test_command.command)
 cli.add_command(generate_command.command)
 cli.add_command(rules_command.command)

@@ -1,0 +1,153 @@
+"""`boundary-policy eval`: check manifests against the bundled (or given) Gatekeeper templates offline."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from boundary_policy import __version__
+from boundary_policy.commands.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, engine_options, fail, make_engine
+from boundary_policy.model import SEVERITY_RANK, Severity
+from boundary_policy.pipeline import EvalOptions, PipelineError, run_eval
+from boundary_policy.terminal import wants_color, wants_progress
+
+EXAMPLES = """
+\b
+Examples:
+  boundary-policy eval manifests/                                  # bundled rules, no node inventory
+  boundary-policy eval manifests/ --inventory nodes.json --inventory namespaces.json
+  kubectl get nodes -o json > nodes.json
+  helm template ws ./chart | boundary-policy eval - --inventory nodes.json
+  kustomize build overlays/prod | boundary-policy eval -
+  boundary-policy eval k8s/ -o sarif --output-file boundary.sarif --fail-on warning
+  boundary-policy eval k8s/ --constraints my-constraints/           # your match/parameters replace the defaults
+  boundary-policy eval k8s/ --templates library/ --constraints library-constraints/
+\b
+Exit codes: 0 no finding at or above --fail-on (default: error), 1 such findings,
+2 the run could not complete (usage, unreadable inventory, engine missing, broken template).
+"""
+
+
+@click.command("eval", epilog=EXAMPLES)
+@click.argument("paths", nargs=-1, required=True)
+@click.option(
+    "-i",
+    "--inventory",
+    "inventory",
+    multiple=True,
+    metavar="PATH",
+    help="Nodes, Namespaces, Karpenter NodePools/EC2NodeClasses, ConfigMaps (files or dirs; repeatable). "
+    "They become data.inventory, as Gatekeeper's sync does.",
+)
+@click.option(
+    "-c",
+    "--constraints",
+    "constraints",
+    multiple=True,
+    metavar="PATH",
+    help="Constraints to use; one with the kind and name of a bundled Constraint replaces it.",
+)
+@click.option(
+    "-t",
+    "--templates",
+    "templates",
+    multiple=True,
+    metavar="PATH",
+    help="Extra ConstraintTemplates (and ExpansionTemplates); one with a bundled kind replaces it.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    type=click.Choice(["text", "json", "sarif", "junit", "github"]),
+    default="text",
+    show_default=True,
+    help="Report format.",
+)
+@click.option(
+    "--output-file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Write the report here instead of standard output.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "info"]),
+    default="error",
+    show_default=True,
+    help="Exit 1 when a finding has this severity or higher (error = deny, warning = warn, info = dryrun).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Worker processes evaluating the manifests in parallel.",
+)
+@click.option("--no-color", is_flag=True, help="No colour in text output (also: NO_COLOR=1).")
+@engine_options
+def command(
+    paths: tuple[str, ...],
+    inventory: tuple[str, ...],
+    constraints: tuple[str, ...],
+    templates: tuple[str, ...],
+    output: str,
+    output_file: Path | None,
+    fail_on: Severity,
+    jobs: int,
+    no_color: bool,
+    engine_name: str | None,
+    opa_bin: str | None,
+    opa_url: str | None,
+) -> None:
+    """Check the Kubernetes manifests in PATHS (files, directories, or - for stdin) with the Boundary rules."""
+    from boundary_policy.reporters import Report, get_reporter
+
+    engine = make_engine(engine_name, opa_bin, opa_url)
+    options = EvalOptions(
+        paths=paths,
+        inventory=inventory,
+        constraints=constraints,
+        templates=templates,
+        jobs=jobs,
+        engine_name=engine_name,
+        opa_bin=opa_bin,
+        opa_url=opa_url,
+        progress=wants_progress(sys.stderr),
+    )
+    try:
+        result = run_eval(options, engine, stdin=sys.stdin.buffer)
+    except PipelineError as error:
+        fail(str(error))
+    finally:
+        engine.close()
+    failing = [f for f in result.findings if SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_on]]
+    exit_code = EXIT_FINDINGS if failing else EXIT_OK
+    report = Report(
+        findings=result.findings,
+        resources=result.resources,
+        files=result.files,
+        rules=result.rules,
+        tool_version=__version__,
+        exit_code=exit_code,
+        fail_on=fail_on,
+    )
+    to_terminal = output_file is None and sys.stdout.isatty()
+    color = output == "text" and to_terminal and wants_color(sys.stdout, no_color_flag=no_color)
+    rendered = get_reporter(output, color=color).render(report)
+    if output_file is not None:
+        output_file.write_text(rendered, encoding="utf-8")
+    else:
+        click.echo(rendered, nl=not rendered.endswith("\n"))
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if output == "github" and summary_path:
+        from boundary_policy.reporters.github import step_summary_markdown
+
+        with Path(summary_path).open("a", encoding="utf-8") as summary:
+            summary.write(step_summary_markdown(report))
+    if exit_code not in (EXIT_OK, EXIT_FINDINGS):
+        raise SystemExit(EXIT_ERROR)
+    raise SystemExit(exit_code)
