@@ -102,15 +102,17 @@ non_root(obj, entry, parameters) if {
 	_non_root(obj, entry, parameters)
 }
 
+_uid_set(obj, entry) if is_number(_run_as(obj, entry, "runAsUser"))
+
 _non_root(obj, entry, _) if _run_as(obj, entry, "runAsUser") > 0
 
 _non_root(obj, entry, _) if {
-	not is_number(_run_as(obj, entry, "runAsUser"))
+	not _uid_set(obj, entry)
 	_run_as(obj, entry, "runAsNonRoot") == true
 }
 
 _non_root(obj, entry, parameters) if {
-	not is_number(_run_as(obj, entry, "runAsUser"))
+	not _uid_set(obj, entry)
 	image_uid(object.get(entry.container, "image", ""), parameters) > 0
 }
 
@@ -124,7 +126,7 @@ root(obj, entry, parameters) if {
 _root(obj, entry, _) if _run_as(obj, entry, "runAsUser") == 0
 
 _root(obj, entry, parameters) if {
-	not is_number(_run_as(obj, entry, "runAsUser"))
+	not _uid_set(obj, entry)
 	image_uid(object.get(entry.container, "image", ""), parameters) == 0
 }
 

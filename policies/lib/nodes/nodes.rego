@@ -249,7 +249,7 @@ requirement_matches(e, labels) if {
 
 requirement_matches(e, labels) if {
 	e.operator == "NotIn"
-	not labels[e.key] in object.get(e, "values", [])
+	not object.get(labels, e.key, null) in object.get(e, "values", [])
 }
 
 requirement_matches(e, labels) if {
