@@ -94,6 +94,8 @@ _bool_flag_value(token, flag) := {"value": substring(token.word, count(flag) + 1
 _last(values) := values[count(values) - 1] if count(values) > 0
 
 # A value from the command line is unknown when the shell expands it.
+_literal(value) := false if contains(value, "$")
+
 _literal(value) if not contains(value, "$")
 
 # --- mounted config ---------------------------------------------------------------------------------------

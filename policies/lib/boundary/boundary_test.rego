@@ -1,0 +1,310 @@
+package lib.boundary_test
+
+import data.lib.boundary
+
+_pod(annotations, containers) := {
+	"kind": "Pod",
+	"metadata": {"name": "ws", "namespace": "coder", "annotations": annotations},
+	"spec": {"containers": containers},
+}
+
+_names(obj, parameters) := [c.name | some c in boundary.recognised(obj, parameters)]
+
+_entry(container) := {"name": container.name, "kind": "containers", "index": 0, "path": ["spec", "containers", 0], "container": container}
+
+# --- recognition ---
+
+test_env_recognises if {
+	_names(_pod({}, [{"name": "a"}, {"name": "b", "env": [{"name": "BOUNDARY_ALLOW", "value": "domain=x"}]}]), {}) == ["b"]
+}
+
+test_weak_env_never_recognises if {
+	env := [{"name": n, "value": "1"} | some n in ["CODER_AGENT_BOUNDARY_LOG_PROXY_SOCKET_PATH", "PROXY_PORT", "DISABLE_AUDIT_LOGS"]]
+	_names(_pod({}, [{"name": "a", "env": env}]), {}) == []
+}
+
+test_command_recognises if {
+	_names(_pod({}, [{"name": "a", "command": ["/usr/local/bin/boundary", "--", "claude"]}]), {}) == ["a"]
+	_names(_pod({}, [{"name": "a", "command": ["coder"], "args": ["agent-firewall", "--", "sh"]}]), {}) == ["a"]
+}
+
+test_script_words_recognise if {
+	script := "set -e\n# boundary is started later\nexec \"$HOME/.coder-modules/agent-firewall-wrapper.sh\" claude"
+	_names(_pod({}, [{"name": "a", "command": ["sh", "-ec", script]}]), {}) == ["a"]
+}
+
+test_comment_and_prompt_do_not_recognise if {
+	_names(_pod({}, [{"name": "a", "command": ["sh", "-c", "echo hi # boundary"]}]), {}) == []
+	_names(_pod({}, [{"name": "a", "args": ["explain the boundary of this module"]}]), {}) == []
+}
+
+test_flag_recognises if {
+	_names(_pod({}, [{"name": "a", "args": ["run", "--jail-type=landjail"]}]), {}) == ["a"]
+	_names(_pod({}, [{"name": "a", "args": ["run", "--no-user-namespace"]}]), {}) == ["a"]
+}
+
+test_wrapper_names_parameter if {
+	container := {"name": "a", "command": ["sh", "-c", "exec boundary-agent sh /tmp/coder-init.sh"]}
+	_names(_pod({}, [container]), {"wrapperNames": ["boundary-agent"]}) == ["a"]
+	_names(_pod({}, [container]), {}) == []
+}
+
+test_exempt_images_skip if {
+	container := {"name": "a", "image": "registry/tools:1", "env": [{"name": "BOUNDARY_ALLOW", "value": "x"}]}
+	_names(_pod({}, [container]), {"exemptImages": ["registry/*"]}) == []
+}
+
+test_only_pods if {
+	obj := json.patch(_pod({}, [{"name": "a", "env": [{"name": "BOUNDARY_ALLOW"}]}]), [{"op": "replace", "path": "/kind", "value": "Deployment"}])
+	_names(obj, {}) == []
+}
+
+test_annotation_names_containers if {
+	containers := [{"name": "a", "env": [{"name": "BOUNDARY_ALLOW"}]}, {"name": "b"}, {"name": "c"}]
+	_names(_pod({boundary.container_annotation: "b, c"}, containers), {}) == ["b", "c"]
+	_names(_pod({boundary.container_annotation: "none"}, containers), {"boundaryWorkspaces": true}) == []
+}
+
+test_pod_annotation_picks_agent_container if {
+	containers := [{"name": "side"}, {"name": "dev", "env": [{"name": "CODER_AGENT_TOKEN", "value": "t"}]}]
+	_names(_pod({boundary.jail_annotation: "nsjail"}, containers), {}) == ["dev"]
+}
+
+test_pod_annotation_defers_to_signals if {
+	containers := [{"name": "side", "env": [{"name": "BOUNDARY_ALLOW"}]}, {"name": "dev", "env": [{"name": "CODER_AGENT_TOKEN"}]}]
+	_names(_pod({boundary.jail_annotation: "nsjail"}, containers), {}) == ["side"]
+}
+
+test_workspaces_parameter if {
+	containers := [{"name": "side"}, {"name": "dev", "command": ["sh", "-c", "exec ./coder agent"]}]
+	_names(_pod({}, containers), {"boundaryWorkspaces": true}) == ["dev"]
+	_names(_pod({}, containers), {"boundaryWorkspaces": true, "boundaryContainer": "side"}) == ["side"]
+	_names(_pod({}, containers), {"boundaryWorkspaces": true, "boundaryContainer": "gone"}) == ["dev"]
+	_names(_pod({}, [{"name": "x"}, {"name": "y"}]), {"boundaryWorkspaces": true}) == ["x"]
+	_names(_pod({}, containers), {}) == []
+}
+
+test_workspace_container_never_init if {
+	obj := {"kind": "Pod", "metadata": {}, "spec": {"initContainers": [{"name": "init"}]}}
+	not boundary.workspace_container(obj, {})
+}
+
+# --- command line ---
+
+test_words if {
+	boundary.words("exec 'boundary' --jail-type=\"landjail\" -- claude; echo done # note") == ["exec", "boundary", "--jail-type=\"landjail", "--", "claude", "echo", "done"]
+}
+
+test_tokens_keep_fields if {
+	entry := {"path": ["spec", "containers", 0], "container": {"command": ["sh", "-c", "boundary --jail-type nsjail"], "args": ["x"]}}
+	boundary.tokens(entry) == [
+		{"word": "sh", "field": ["spec", "containers", 0, "command", 0]},
+		{"word": "-c", "field": ["spec", "containers", 0, "command", 1]},
+		{"word": "boundary", "field": ["spec", "containers", 0, "command", 2]},
+		{"word": "--jail-type", "field": ["spec", "containers", 0, "command", 2]},
+		{"word": "nsjail", "field": ["spec", "containers", 0, "command", 2]},
+		{"word": "x", "field": ["spec", "containers", 0, "args", 0]},
+	]
+}
+
+test_basename if {
+	boundary.basename("/usr/bin/boundary") == "boundary"
+	boundary.basename("boundary") == "boundary"
+}
+
+_toks(words) := [{"word": w, "field": [i]} | some i, w in words]
+
+test_flag_values if {
+	boundary.flag_values(_toks(["--jail-type", "landjail", "--jail-type=nsjail", "--jail-type"]), "--jail-type") == [
+		{"value": "landjail", "field": [1]},
+		{"value": "nsjail", "field": [2]},
+	]
+	boundary.bool_flag_values(_toks(["--no-user-namespace", "--no-user-namespace=false"]), "--no-user-namespace") == [
+		{"value": "true", "field": [0]},
+		{"value": "false", "field": [1]},
+	]
+}
+
+# --- effective options ---
+
+_c(container) := c if {
+	cs := boundary.recognised(_pod({}, [container]), {})
+	c := cs[0]
+}
+
+_c_with(annotations, container) := c if {
+	cs := boundary.recognised(_pod(annotations, [container]), {})
+	c := cs[0]
+}
+
+test_jail_default if {
+	_c({"name": "a", "command": ["boundary"]}).jail == {"value": "nsjail", "known": true, "source": "default", "field": ["spec", "containers", 0]}
+}
+
+test_jail_flag_beats_env if {
+	container := {"name": "a", "args": ["boundary", "--jail-type", "landjail"], "env": [{"name": "BOUNDARY_JAIL_TYPE", "value": "nsjail"}]}
+	_c(container).jail == {"value": "landjail", "known": true, "source": "flag", "field": ["spec", "containers", 0, "args", 2]}
+}
+
+test_jail_flag_shell_variable_unknown if {
+	_c({"name": "a", "command": ["sh", "-c", "boundary --jail-type=$JAIL -- x"]}).jail.known == false
+}
+
+test_jail_env if {
+	_c({"name": "a", "env": [{"name": "BOUNDARY_JAIL_TYPE", "value": "landjail"}]}).jail == {
+		"value": "landjail", "known": true, "source": "env",
+		"field": ["spec", "containers", 0, "env", 0],
+	}
+	_c({"name": "a", "env": [{"name": "BOUNDARY_JAIL_TYPE", "valueFrom": {}}]}).jail.value == null
+}
+
+test_jail_annotation_is_lowest if {
+	annotations := {boundary.jail_annotation: "landjail"}
+	_c_with(annotations, {"name": "a", "command": ["boundary"]}).jail.source == "annotation"
+	_c_with(annotations, {"name": "a", "env": [{"name": "BOUNDARY_JAIL_TYPE", "value": "nsjail"}]}).jail.value == "nsjail"
+}
+
+test_no_user_namespace_default if _c({"name": "a", "command": ["boundary"]}).no_user_namespace.value == false
+
+test_no_user_namespace_flag if {
+	_c({"name": "a", "args": ["boundary", "--no-user-namespace"]}).no_user_namespace.value == true
+	_c({"name": "a", "args": ["boundary", "--no-user-namespace=0"]}).no_user_namespace.value == false
+	_c({"name": "a", "args": ["boundary", "--no-user-namespace=maybe"]}).no_user_namespace.known == false
+	_c({"name": "a", "command": ["sh", "-c", "boundary --no-user-namespace=$X"]}).no_user_namespace.known == false
+}
+
+test_no_user_namespace_env if {
+	_c({"name": "a", "env": [{"name": "BOUNDARY_NO_USER_NAMESPACE", "value": "true"}]}).no_user_namespace == {
+		"value": true, "known": true, "source": "env",
+		"field": ["spec", "containers", 0, "env", 0],
+	}
+	_c({"name": "a", "env": [{"name": "BOUNDARY_NO_USER_NAMESPACE", "valueFrom": {}}]}).no_user_namespace.known == false
+}
+
+test_no_user_namespace_annotation if {
+	c := _c_with({boundary.no_user_namespace_annotation: "true"}, {"name": "a", "command": ["boundary"]})
+	c.no_user_namespace == {
+		"value": true, "known": true, "source": "annotation",
+		"field": ["metadata", "annotations", "boundary-policy/no-user-namespace"],
+	}
+}
+
+test_version if {
+	boundary.version({"metadata": {"annotations": {boundary.version_annotation: "v0.8.1"}}}) == [0, 8, 1]
+	boundary.version({"metadata": {"annotations": {boundary.version_annotation: "0.10.2-rc1"}}}) == [0, 10, 2]
+	not boundary.version({"metadata": {"annotations": {boundary.version_annotation: "latest"}}})
+	not boundary.version({"metadata": {}})
+}
+
+# --- mounted config ---
+
+_mount_pod(mount, volume, env) := {
+	"kind": "Pod",
+	"metadata": {"name": "ws", "namespace": "coder"},
+	"spec": {
+		"containers": [{"name": "dev", "volumeMounts": [mount], "env": env}],
+		"volumes": [volume],
+	},
+}
+
+_cm(content) := {"namespace": {"coder": {"v1": {"ConfigMap": {"cfg": {"data": content}}}}}}
+
+_cm_volume := {"name": "cfg", "configMap": {"name": "cfg"}}
+
+test_config_sub_path if {
+	obj := _mount_pod({"name": "cfg", "mountPath": "/home/coder/.config/coder_boundary/config.yaml", "subPath": "config.yaml"}, _cm_volume, [])
+	cs := boundary.recognised(obj, {}) with data.inventory as _cm({"config.yaml": "jail_type: landjail\nno_user_namespace: true\n"})
+	cs[0].jail == {"value": "landjail", "known": true, "source": "config", "field": ["spec", "containers", 0, "volumeMounts", 0]}
+	cs[0].no_user_namespace.value == true
+}
+
+test_config_directory_mount if {
+	obj := _mount_pod({"name": "cfg", "mountPath": "/root/.config/coder_boundary/"}, _cm_volume, [])
+	cs := boundary.recognised(obj, {}) with data.inventory as _cm({"config.yaml": "allowlist: [domain=x]\n", "other": "x"})
+	cs[0].jail.source == "default"
+}
+
+test_config_items if {
+	volume := {"name": "cfg", "configMap": {"name": "cfg", "items": [{"key": "boundary", "path": "coder_boundary/config.yaml"}]}}
+	obj := _mount_pod({"name": "cfg", "mountPath": "/home/u/.config"}, volume, [])
+	cs := boundary.recognised(obj, {}) with data.inventory as _cm({"boundary": "jail_type: landjail"})
+	cs[0].jail.value == "landjail"
+	sub := _mount_pod({"name": "cfg", "mountPath": "/x/coder_boundary/config.yaml", "subPath": "coder_boundary/config.yaml"}, volume, [])
+	boundary.recognised(sub, {})[0].jail.value == "landjail" with data.inventory as _cm({"boundary": "jail_type: landjail"})
+	wrong := _mount_pod({"name": "cfg", "mountPath": "/x/coder_boundary/config.yaml", "subPath": "nope"}, volume, [])
+	boundary.recognised(wrong, {}) == [] with data.inventory as _cm({"boundary": "jail_type: landjail"})
+}
+
+test_config_explicit_path if {
+	env := [{"name": "BOUNDARY_CONFIG", "value": "/etc/boundary/b.yaml"}]
+	obj := _mount_pod({"name": "cfg", "mountPath": "/etc/boundary"}, _cm_volume, env)
+	inv := _cm({"b.yaml": "jail_type: landjail", "config.yaml": "jail_type: nsjail"})
+	boundary.recognised(obj, {})[0].jail.value == "landjail" with data.inventory as inv
+}
+
+test_config_flag_path if {
+	obj := json.patch(
+		_mount_pod({"name": "cfg", "mountPath": "/etc/boundary"}, _cm_volume, []),
+		[{"op": "add", "path": "/spec/containers/0/args", "value": ["boundary", "--config=/etc/boundary/b.yaml"]}],
+	)
+	boundary.recognised(obj, {})[0].jail.value == "landjail" with data.inventory as _cm({"b.yaml": "jail_type: landjail"})
+}
+
+test_config_unknown_explicit_path_reads_nothing if {
+	env := [{"name": "BOUNDARY_CONFIG", "valueFrom": {}}]
+	obj := _mount_pod({"name": "cfg", "mountPath": "/x/coder_boundary/config.yaml", "subPath": "c"}, _cm_volume, env)
+	boundary.recognised(obj, {})[0].jail.source == "default" with data.inventory as _cm({"c": "jail_type: landjail"})
+}
+
+test_config_not_synced_or_invalid if {
+	obj := _mount_pod({"name": "cfg", "mountPath": "/x/coder_boundary/config.yaml", "subPath": "c"}, _cm_volume, [])
+	boundary.recognised(obj, {}) == []
+	boundary.recognised(obj, {}) == [] with data.inventory as _cm({"c": "jail_type: [unclosed"})
+	boundary.recognised(obj, {}) == [] with data.inventory as _cm({"c": "just text"})
+	boundary.recognised(obj, {}) == [] with data.inventory as _cm({"c": "log_level: debug"})
+}
+
+test_config_secret if {
+	volume := {"name": "cfg", "secret": {"secretName": "s"}}
+	obj := _mount_pod({"name": "cfg", "mountPath": "/x/coder_boundary"}, volume, [])
+	inv := {"namespace": {"coder": {"v1": {"Secret": {"s": {"data": {"config.yaml": base64.encode("jail_type: landjail"), "bad": "%%"}}}}}}}
+	boundary.recognised(obj, {})[0].jail.value == "landjail" with data.inventory as inv
+	string_data := {"namespace": {"coder": {"v1": {"Secret": {"s": {"stringData": {"config.yaml": "jail_type: nsjail"}}}}}}}
+	boundary.recognised(obj, {})[0].jail.value == "nsjail" with data.inventory as string_data
+}
+
+test_config_pod_without_namespace if {
+	obj := json.remove(_mount_pod({"name": "cfg", "mountPath": "/x/coder_boundary"}, _cm_volume, []), ["/metadata/namespace"])
+	inv := {"cluster": {"v1": {"ConfigMap": {"cfg": {"data": {"config.yaml": "jail_type: 7"}}}}}}
+	boundary.recognised(obj, {})[0].jail.value == "7" with data.inventory as inv
+}
+
+test_other_volumes_ignored if {
+	obj := _mount_pod({"name": "cfg", "mountPath": "/x/coder_boundary"}, {"name": "cfg", "emptyDir": {}}, [])
+	boundary.mounted_files(obj, boundary.recognised(_pod({}, [{"name": "dev", "command": ["boundary"]}]), {})[0]) == []
+}
+
+# --- the reviewed pod ---
+
+test_containers_of_input if {
+	obj := _pod({}, [
+		{"name": "a", "command": ["boundary"]},
+		{"name": "b", "args": ["boundary", "--jail-type", "landjail"]},
+		{"name": "c", "args": ["boundary", "--jail-type", "bad"]},
+	])
+	[c.name | some c in boundary.containers] == ["a", "b", "c"] with input as {"review": {"object": obj}}
+	[c.name | some c in boundary.nsjail] == ["a"] with input as {"review": {"object": obj}}
+	[c.name | some c in boundary.landjail] == ["b"] with input as {"review": {"object": obj}}
+}
+
+test_subject_and_details if {
+	c := _c({"name": "a", "command": ["boundary"]})
+	boundary.subject(c) == `Pod coder/ws container "a"` with input as {"review": {"object": _pod({}, [])}}
+	boundary.details("BND010", c, null, ["x"]) == {"rule": "BND010", "container": "a", "node": null, "field": ["x"]}
+}
+
+test_security_context_field if {
+	boundary.security_context_field(_c({"name": "a", "command": ["boundary"]})) == ["spec", "containers", 0]
+	c := _c({"name": "a", "command": ["boundary"], "securityContext": {}})
+	boundary.security_context_field(c) == ["spec", "containers", 0, "securityContext"]
+}
