@@ -1,0 +1,33 @@
+package rules.bnd022_test
+
+import data.lib.fixtures_test as fx
+import data.rules.bnd022
+
+test_auto_mode if {
+	bnd022.violation == {{
+		"msg": concat("", [
+			`Pod coder/ws container "dev" runs Boundary's nsjail with a user namespace on node i-0845 (EKS Auto Mode), `,
+			"where user namespaces are disabled and cannot be enabled (Auto Mode NodeClasses have no user data), so the ",
+			"jail cannot start; fix: run Boundary with --no-user-namespace (BOUNDARY_NO_USER_NAMESPACE=true) and add ",
+			"NET_ADMIN and SYS_ADMIN, or use landjail on nodes with kernel 6.7 or later.",
+		]),
+		"details": {"rule": "BND022", "container": "dev", "node": "i-0845", "field": ["spec", "containers", 0]},
+	}}
+		with input as fx.review(fx.on("auto", [fx.nsjail(fx.option_b)]))
+		with data.inventory as fx.inventory([fx.auto_mode])
+}
+
+test_declared_auto_mode if {
+	v := bnd022.violation with input as fx.review_with(fx.pod([fx.nsjail(fx.option_b)]), {"nodeKind": "auto-mode"})
+	count(v) == 1
+}
+
+test_no_user_namespace_passes if {
+	obj := json.patch(fx.pod([fx.nsjail(fx.option_b)]), [{"op": "add", "path": "/metadata/annotations", "value": {"boundary-policy/no-user-namespace": "true"}}])
+	count(bnd022.violation) == 0 with input as fx.review_with(obj, {"nodeKind": "auto-mode"})
+}
+
+test_other_nodes_pass if {
+	count(bnd022.violation) == 0 with input as fx.review(fx.on("br", [fx.nsjail(fx.option_b)]))
+		with data.inventory as fx.inventory([fx.bottlerocket])
+}

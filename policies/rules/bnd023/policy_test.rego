@@ -1,0 +1,39 @@
+package rules.bnd023_test
+
+import data.lib.fixtures_test as fx
+import data.rules.bnd023
+
+test_no_inventory if {
+	bnd023.violation == {{
+		"msg": concat("", [
+			`Pod coder/ws container "dev" runs Boundary's nsjail with a user namespace, but whether an unknown node (no `,
+			"candidate Node in the inventory and no nodeKind parameter) allows user namespaces is unknown (user namespace ",
+			"support is not known for this node), and the jail cannot start where user.max_user_namespaces is 0; fix: ",
+			"confirm user.max_user_namespaces > 0 there and record it as node label boundary-policy/max-user-namespaces, ",
+			"or run Boundary with --no-user-namespace and add SYS_ADMIN.",
+		]),
+		"details": {"rule": "BND023", "container": "dev", "node": null, "field": ["spec", "containers", 0]},
+	}}
+		with input as fx.review(fx.pod([fx.nsjail(fx.option_b)]))
+}
+
+test_unknown_os_node if {
+	v := bnd023.violation with input as fx.review(fx.on("ubuntu", [fx.nsjail(fx.option_b)])) with data.inventory as fx.inventory([fx.ubuntu])
+	[x.details.node | some x in v] == ["ubuntu-1"]
+}
+
+test_known_failure_wins if {
+	obj := fx.pod([fx.nsjail(fx.option_b)])
+	count(bnd023.violation) == 0 with input as fx.review(obj) with data.inventory as fx.inventory([fx.ubuntu, fx.bottlerocket])
+	count(bnd023.violation) == 0 with input as fx.review(obj) with data.inventory as fx.inventory([fx.ubuntu, fx.auto_mode])
+}
+
+test_known_nodes_pass if {
+	count(bnd023.violation) == 0 with input as fx.review(fx.on("al", [fx.nsjail(fx.option_b)]))
+		with data.inventory as fx.inventory([fx.al2023])
+}
+
+test_no_user_namespace_passes if {
+	container := json.patch(fx.nsjail(fx.option_b), [{"op": "replace", "path": "/command", "value": ["boundary", "--no-user-namespace"]}])
+	count(bnd023.violation) == 0 with input as fx.review(fx.pod([container]))
+}

@@ -1,0 +1,36 @@
+package rules.bnd030_test
+
+import data.lib.fixtures_test as fx
+import data.rules.bnd030
+
+_no_escalation := {"allowPrivilegeEscalation": false, "runAsUser": 1000, "capabilities": {"add": ["NET_ADMIN", "SYS_ADMIN"]}}
+
+test_non_root_without_escalation if {
+	bnd030.violation == {{
+		"msg": concat("", [
+			`Pod coder/ws container "dev" runs Boundary's nsjail as a non-root user with allowPrivilegeEscalation: false, `,
+			"so no_new_privs stops the sudo Boundary uses to gain its capabilities; fix: remove ",
+			"allowPrivilegeEscalation: false from this container, run it as root (runAsUser: 0), or use landjail.",
+		]),
+		"details": {
+			"rule": "BND030", "container": "dev", "node": null,
+			"field": ["spec", "containers", 0, "securityContext", "allowPrivilegeEscalation"],
+		},
+	}}
+		with input as fx.review(fx.pod([fx.nsjail(_no_escalation)]))
+}
+
+test_root_passes if {
+	sc := object.union(_no_escalation, {"runAsUser": 0})
+	count(bnd030.violation) == 0 with input as fx.review(fx.pod([fx.nsjail(sc)]))
+}
+
+test_unknown_user_passes if {
+	count(bnd030.violation) == 0 with input as fx.review(fx.pod([fx.nsjail(object.remove(_no_escalation, ["runAsUser"]))]))
+}
+
+test_escalation_allowed_passes if {
+	count(bnd030.violation) == 0 with input as fx.review(fx.pod([fx.nsjail(object.remove(_no_escalation, ["allowPrivilegeEscalation"]))]))
+}
+
+test_landjail_passes if count(bnd030.violation) == 0 with input as fx.review(fx.pod([fx.landjail(_no_escalation)]))
