@@ -34,15 +34,17 @@ PARAMETERS: Mapping[str, dict[str, Any]] = {
     "boundaryWorkspaces": {
         "type": "boolean",
         "description": (
-            "Treat every matched pod as a Coder workspace that runs Boundary, even when its spec shows no Boundary "
-            "signal (module wrapper scripts launch Boundary invisibly). Default false."
+            "Treat every matched pod as a Coder workspace whose agent container (see boundaryContainer) runs "
+            "Boundary, even when the spec shows no Boundary signal (module wrapper scripts launch it invisibly). "
+            "Default false."
         ),
     },
     "boundaryContainer": {
         "type": "string",
         "description": (
-            "With boundaryWorkspaces: the name of the container that runs Boundary (the Coder agent container). "
-            "Default: recognise it from the pod spec."
+            "The Coder agent container, where Boundary runs when boundaryWorkspaces is true or a boundary-policy/ "
+            "pod annotation declares Boundary without naming a container. Default: the container with "
+            "CODER_AGENT_TOKEN or running `coder agent`, else the first container."
         ),
     },
     "nodeKind": {
@@ -62,7 +64,7 @@ PARAMETERS: Mapping[str, dict[str, Any]] = {
         "type": "array",
         "description": (
             "The default user of images whose manifest sets no runAsUser, so non-root rules can decide "
-            "(e.g. codercom/enterprise-base runs as uid 1000)."
+            "(e.g. codercom/enterprise-base runs as uid 1000). The first matching entry wins."
         ),
         "items": {
             "type": "object",
@@ -232,26 +234,52 @@ def _expansion_templates() -> list[dict[str, Any]]:
     ]
 
 
-def _sync_set(catalog: Catalog) -> dict[str, Any]:
+SYNC_GROUPS: Sequence[tuple[str, tuple[str, ...], tuple[str, ...]]] = (
+    ("boundary-policy", ("Node", "Namespace"), ("Node facts and Pod Security labels.",)),
+    (
+        "boundary-policy-config-sources",
+        ("ConfigMap", "Secret"),
+        (
+            "Mounted Boundary config files. This copies every ConfigMap and Secret into Gatekeeper's memory;",
+            "delete this SyncSet (kustomize `$patch: delete`) to keep them out: mounted configs then go unseen.",
+        ),
+    ),
+    (
+        "boundary-policy-karpenter",
+        ("NodePool", "EC2NodeClass"),
+        ("Karpenter node user data. Delete this SyncSet where Karpenter's CRDs are not installed.",),
+    ),
+)
+"""One SyncSet per group of inventory kinds, so an operator can drop a group without editing the others."""
+
+
+def _sync_file(catalog: Catalog) -> str:
+    """The SyncSets: exactly the union of the rules' inventory kinds, split into SYNC_GROUPS."""
     needed = {kind for rule in catalog.enforced() for kind in rule.inventory}
-    gvks = [
-        {"group": group, "version": version, "kind": kind}
-        for name, (group, version, kind) in INVENTORY_GVKS.items()
-        if name in needed
+    comment = [
+        "# What the inventory rules read from data.inventory: exactly the union of the templates'\n",
+        "# metadata.gatekeeper.sh/requires-sync-data (Gatekeeper 3.15+ for SyncSet).\n",
     ]
-    return {
-        "apiVersion": "syncset.gatekeeper.sh/v1alpha1",
-        "kind": "SyncSet",
-        "metadata": {"name": "boundary-policy"},
-        "spec": {"gvks": gvks},
-    }
+    documents: list[dict[str, Any]] = []
+    for name, kinds, why in SYNC_GROUPS:
+        present = [kind for kind in kinds if kind in needed]
+        if not present:
+            continue
+        comment.append(f"# {name}: {', '.join(present)}\n")
+        comment += [f"#   {line}\n" for line in why]
+        gvks = [dict(zip(("group", "version", "kind"), INVENTORY_GVKS[kind], strict=True)) for kind in present]
+        documents.append(
+            {
+                "apiVersion": "syncset.gatekeeper.sh/v1alpha1",
+                "kind": "SyncSet",
+                "metadata": {"name": name},
+                "spec": {"gvks": gvks},
+            }
+        )
+    if not documents:
+        return HEADER + "# No rule reads data.inventory, so nothing is synced.\n"
+    return dump_yaml(documents).replace(HEADER, HEADER + "".join(comment), 1)
 
-
-SYNC_COMMENT = """\
-# What the inventory rules read from data.inventory: exactly the union of the templates'
-# metadata.gatekeeper.sh/requires-sync-data. Needs Gatekeeper 3.15+ (SyncSet). Karpenter kinds, when listed,
-# exist only where Karpenter's CRDs are installed; without Karpenter, patch them out with kustomize.
-"""
 
 KUSTOMIZATION_COMMENT = """\
 # kubectl apply -k gatekeeper/   (Gatekeeper 3.19+: the templates use Rego v1)
@@ -343,11 +371,20 @@ def _kinds(kinds: Sequence[str]) -> str:
 def _inventory(rule: CatalogRule) -> str:
     if not rule.inventory:
         return "None."
-    lines = ["| Kind | apiVersion | In the cluster | Offline |", "|---|---|---|---|"]
+    lines = [
+        "In the cluster Gatekeeper replicates these into `data.inventory` (`gatekeeper/sync.yaml`); offline "
+        "`boundary-policy eval` puts every `--inventory` object and every checked manifest there, "
+        "as `gator test` does.\n",
+        "| Kind | apiVersion | In the cluster | Offline |",
+        "|---|---|---|---|",
+    ]
     for name in rule.inventory:
         group, version, kind = INVENTORY_GVKS[name]
         api_version = f"{group}/{version}" if group else version
-        lines.append(f"| `{kind}` | `{api_version}` | `gatekeeper/sync.yaml` (SyncSet) | `--inventory FILE` |")
+        sync_set = next(group for group, kinds, _ in SYNC_GROUPS if name in kinds)
+        lines.append(
+            f"| `{kind}` | `{api_version}` | SyncSet `{sync_set}` | `--inventory` files, or the checked manifests |"
+        )
     return "\n".join(lines)
 
 
@@ -406,7 +443,7 @@ def render(catalog: Catalog) -> dict[str, str]:
         files[f"gatekeeper/templates/{rule.file_stem}.yaml"] = dump_yaml([_template(rule, rego, libs)])
         files[f"gatekeeper/constraints/{rule.file_stem}.yaml"] = dump_yaml([_constraint(rule)])
     files["gatekeeper/expansion.yaml"] = dump_yaml(_expansion_templates())
-    files["gatekeeper/sync.yaml"] = dump_yaml([_sync_set(catalog)]).replace(HEADER, HEADER + SYNC_COMMENT, 1)
+    files["gatekeeper/sync.yaml"] = _sync_file(catalog)
     files["gatekeeper/kustomization.yaml"] = dump_yaml([_kustomization(catalog)]).replace(
         HEADER, HEADER + KUSTOMIZATION_COMMENT, 1
     )

@@ -265,3 +265,23 @@ def test_generate_command_reports_bad_metadata_without_traceback(project: Path) 
     assert "policy.rego:11: custom.severity" in result.output
     assert "Traceback" not in result.output
     assert not (project / "gatekeeper").exists()
+
+
+def test_sync_sets_are_split_into_groups_an_operator_can_drop(project: Path) -> None:
+    path = project / "policies/rules/bnd020/policy.rego"
+    path.write_text(path.read_text().replace("inventory: [Namespace, Node]", "inventory: [EC2NodeClass, Secret, Node]"))
+    text = _render(project)["gatekeeper/sync.yaml"]
+    assert [(doc["metadata"]["name"], [gvk["kind"] for gvk in doc["spec"]["gvks"]]) for doc in _load(text)] == [
+        ("boundary-policy", ["Node"]),
+        ("boundary-policy-config-sources", ["Secret"]),
+        ("boundary-policy-karpenter", ["EC2NodeClass"]),
+    ]
+    assert "# boundary-policy-karpenter: EC2NodeClass\n" in text
+    assert {"group": "karpenter.k8s.aws", "version": "v1", "kind": "EC2NodeClass"} in _load(text)[2]["spec"]["gvks"]
+
+
+def test_no_inventory_means_no_sync_set(project: Path) -> None:
+    path = project / "policies/rules/bnd020/policy.rego"
+    path.write_text(path.read_text().replace("#   inventory: [Namespace, Node]\n", ""))
+    text = _render(project)["gatekeeper/sync.yaml"]
+    assert text == HEADER + "# No rule reads data.inventory, so nothing is synced.\n"
