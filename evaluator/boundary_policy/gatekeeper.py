@@ -20,6 +20,7 @@ in `data.inventory`, exactly as `gator test` does; otherwise the manifests are r
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from boundary_policy.constraints import (
     is_constraint,
     parse_constraint,
 )
-from boundary_policy.engine import CompiledPolicy, Engine, EngineError, Outcome
+from boundary_policy.engine import CompiledPolicy, Engine, EngineError, Module, Outcome
 from boundary_policy.expansion import (
     ExpansionError,
     ExpansionTemplate,
@@ -44,7 +45,7 @@ from boundary_policy.expansion import (
 from boundary_policy.match import CLUSTER_SCOPED, MatchError, matches
 from boundary_policy.model import JSON, Document, JSONPath, LoadProblem
 from boundary_policy.review import build_inventory, object_review
-from boundary_policy.templates import Template, TemplateError, is_template, parse_template
+from boundary_policy.templates import ENTRY_MODULE, Template, TemplateError, is_template, package_of, parse_template
 
 AUTOREJECT_PREFIX = "unable to match constraints: "
 IMPLIED_PREFIX = "[Implied by {}] "
@@ -122,9 +123,7 @@ def namespace_for(
 
 def violation_query(package: str) -> str:
     """The hook module as one query, in syntax both v0 and v1 parse (no `in`/`if`/`contains`)."""
-    ref = "data" + "".join(
-        f".{p}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", p) else f'["{p}"]' for p in package.split(".")
-    )
+    ref = _data_ref(package)
     # `inp` is bound before `with`, as in the hook module: a `with` value that reads `input` itself
     # would see the replaced input.
     return (
@@ -216,9 +215,12 @@ class Client:
             for resultant in resultants:
                 self._queue(pending, result, document, resultant.obj, resultant, namespace, "Generated")
         inventory = build_inventory(data_list)
-        for kind, batch in pending.items():
-            if batch.inputs:
-                self._run(self.templates[kind], batch, inventory, result)
+        busy = [self.templates[kind] for kind, batch in pending.items() if batch.inputs]
+        for group in shared_engine_groups(busy):
+            if len(group) == 1:
+                self._run(group[0], pending[group[0].kind], inventory, result)
+            else:
+                self._run_shared(group, pending, inventory, result)
         return result
 
     def _queue(
@@ -280,6 +282,73 @@ class Client:
         data = {"inventory": inventory} if _reads_inventory(template) else None
         return self.engine.compile(template.modules(), data, rego_version=template.rego_version)
 
+    def _run_shared(
+        self, group: Sequence[Template], pending: Mapping[str, _Pending], inventory: JSON, result: Evaluation
+    ) -> None:
+        """Several templates with the same libs in one engine, one query per (object, parameters).
+
+        A template's violations depend only on its input ({review, parameters}) and data, so templates
+        whose libs are identical can share one compiled engine and one evaluation per distinct input:
+        the libs' rules are then evaluated once per object instead of once per template. Anything
+        unusual (a compile error, a runtime error) is redone the exact way, template by template.
+        """
+        units: dict[tuple[int, str], _Unit] = {}
+        for template in group:
+            batch = pending[template.kind]
+            for index, (item, owner) in enumerate(zip(batch.inputs, batch.owners, strict=True)):
+                for constraint in owner[3]:
+                    parameters = constraint.parameters
+                    key = (id(item["review"]), json.dumps(parameters, sort_keys=True))
+                    unit = units.get(key)
+                    if unit is None:
+                        unit = units[key] = _Unit({"review": item["review"], "parameters": parameters})
+                    unit.parts.append((template, index, constraint))
+        try:
+            policy = self.engine.compile(
+                _shared_modules(group), {"inventory": inventory}, rego_version=group[0].rego_version
+            )
+        except EngineError:
+            for template in group:
+                self._run(template, pending[template.kind], inventory, result)
+            return
+        by_query: dict[str, list[_Unit]] = {}
+        for unit in units.values():
+            kinds = sorted({template.kind for template, _, _ in unit.parts})
+            by_query.setdefault(shared_query([t for t in group if t.kind in kinds]), []).append(unit)
+        retry: dict[str, _Pending] = {}
+        try:
+            for query, same in by_query.items():
+                outcomes = _evaluate(policy, query, [unit.input for unit in same])
+                for unit, outcome in zip(same, outcomes, strict=True):
+                    if outcome.error is not None or not isinstance(outcome.value, dict):
+                        for template, index, constraint in unit.parts:
+                            batch = pending[template.kind]
+                            document, reviewed, resultant, _ = batch.owners[index]
+                            subset = retry.setdefault(template.kind, _Pending())
+                            subset.inputs.append(
+                                {
+                                    "review": unit.input["review"],
+                                    "constraints": [
+                                        {
+                                            "key": {"kind": constraint.kind, "name": constraint.name},
+                                            "parameters": constraint.parameters,
+                                        }
+                                    ],
+                                }
+                            )
+                            subset.owners.append((document, reviewed, resultant, [constraint]))
+                        continue
+                    for template, index, constraint in unit.parts:
+                        document, _reviewed, resultant, _ = pending[template.kind].owners[index]
+                        for response in outcome.value.get(template.kind) or []:
+                            self._add(
+                                result, constraint, _message(response["msg"]), response["details"], document, resultant
+                            )
+        finally:
+            policy.close()
+        for kind, subset in retry.items():
+            self._run(self.templates[kind], subset, inventory, result)
+
     def _run(self, template: Template, batch: _Pending, inventory: JSON, result: Evaluation) -> None:
         try:
             policy = self._compile(template, inventory)
@@ -303,13 +372,72 @@ class Client:
             by_name = {c.name: c for c in matched}
             for response in outcome.value or []:
                 constraint = by_name[response["key"]["name"]]
-                msg = response["msg"]
-                if not isinstance(msg, str):
-                    msg = (
-                        f"extracting message binding: .msg accessor error: {_go_value(msg)} "
-                        f"is of the type {_go_type(msg)}, expected string"
-                    )
-                self._add(result, constraint, msg, response["details"], document, resultant)
+                self._add(result, constraint, _message(response["msg"]), response["details"], document, resultant)
+
+
+@dataclass
+class _Unit:
+    """One distinct engine input of a shared group and the (template, batch index, Constraint) it answers."""
+
+    input: dict[str, JSON]
+    parts: list[tuple[Template, int, Constraint]] = field(default_factory=list)
+
+
+def _message(msg: JSON) -> str:
+    """The violation's msg; Gatekeeper fails on a non-string one with this text."""
+    if isinstance(msg, str):
+        return msg
+    return (
+        f"extracting message binding: .msg accessor error: {_go_value(msg)} "
+        f"is of the type {_go_type(msg)}, expected string"
+    )
+
+
+def _data_ref(package: str) -> str:
+    return "data" + "".join(
+        f".{p}" if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", p) else f'["{p}"]' for p in package.split(".")
+    )
+
+
+def shared_engine_groups(templates: Sequence[Template]) -> list[list[Template]]:
+    """Templates that can share one engine: the same libs and Rego version, and no package of one that
+    is, contains or is contained in another's (so no rule can see or clash with another template's)."""
+    by_libs: dict[tuple[tuple[str, ...], str], list[Template]] = {}
+    for template in templates:
+        by_libs.setdefault((template.libs, template.rego_version), []).append(template)
+    groups: list[list[Template]] = []
+    for candidates in by_libs.values():
+        lib_packages = {package_of(lib) or "" for lib in candidates[0].libs}
+        shared: list[Template] = []
+        for template in candidates:
+            taken = lib_packages | {t.package for t in shared}
+            if any(_overlaps(template.package, other) for other in taken):
+                groups.append([template])
+            else:
+                shared.append(template)
+        if shared:
+            groups.append(shared)
+    return groups
+
+
+def _overlaps(package: str, other: str) -> bool:
+    return package == other or package.startswith(other + ".") or other.startswith(package + ".")
+
+
+def _shared_modules(group: Sequence[Template]) -> list[Module]:
+    first = group[0].modules()
+    return [Module(f"{ENTRY_MODULE}:{t.kind}", t.rego) for t in group] + first[1:]
+
+
+def shared_query(group: Sequence[Template]) -> str:
+    """{kind: [{msg, details}]} for every template of a shared group, on input {review, parameters}."""
+    parts = [
+        # A set, as in the hook: elements that differ only outside msg/details are one violation.
+        f'"{t.kind}": {{{{"msg": r.msg, "details": object.get(r, "details", {{}})}} | r := {_data_ref(t.package)}'
+        ".violation[_]}"
+        for t in group
+    ]
+    return "{" + ", ".join(parts) + "}"
 
 
 def _compile_problem(template: Template, error: EngineError) -> LoadProblem:

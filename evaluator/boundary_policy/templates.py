@@ -12,6 +12,8 @@ Gatekeeper parses them with, so a Rego runtime error reads exactly as Gatekeeper
 
 from __future__ import annotations
 
+import functools
+
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -198,7 +200,9 @@ class _Tok:
     line: int
 
 
-def _tokens(source: str) -> list[_Tok]:
+@functools.lru_cache(maxsize=512)
+def _tokens(source: str) -> tuple[_Tok, ...]:
+    """Significant tokens of a module; cached, since every template of a bundle embeds the same libs."""
     found: list[_Tok] = []
     line = 1
     for match in _TOKEN.finditer(source):
@@ -206,7 +210,7 @@ def _tokens(source: str) -> list[_Tok]:
         if kind not in ("comment", "space", "newline"):
             found.append(_Tok(kind, match.group(), line))
         line += match.group().count("\n")
-    return found
+    return tuple(found)
 
 
 def _ref_at(tokens: Sequence[_Tok], index: int) -> tuple[list[str], int]:

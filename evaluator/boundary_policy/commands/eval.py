@@ -134,6 +134,7 @@ def command(
         tool_version=__version__,
         exit_code=exit_code,
         fail_on=fail_on,
+        paths=result.paths,
     )
     to_terminal = output_file is None and sys.stdout.isatty()
     color = output == "text" and to_terminal and wants_color(sys.stdout, no_color_flag=no_color)

@@ -19,9 +19,13 @@ from boundary_policy.engine.base import (
     Module,
     Outcome,
     RegoVersion,
+    batch_query,
     error_from_text,
 )
 from boundary_policy.model import JSON
+
+_CHUNK = 64
+"""Inputs per engine call."""
 
 # Errors that OPA's non-strict mode turns into "undefined" instead of failing the query.
 _BUILTIN_ERROR_CODES = ("eval_builtin_error", "eval_type_error")
@@ -72,16 +76,30 @@ class EmbeddedPolicy:
             raise error_from_text("parse" if error.code == "parse_error" else "compile", error.message) from None
 
     def evaluate(self, query: str, inputs: Sequence[JSON]) -> list[Outcome]:
-        full = f"{RESULT_VAR} := ({query})"
+        # Many inputs per call: the per-call cost (JSON, ctypes, Go) is then paid once per chunk. A chunk
+        # with an error anywhere is evaluated again input by input, so each gets its own outcome.
         outcomes: list[Outcome] = []
-        for item in inputs:
-            try:
-                bindings = self._engine.eval_query(full, item)
-            except self._error_type as error:
-                outcomes.append(self._on_error(query, item, error))
-                continue
-            outcomes.append(Outcome(bindings[0][RESULT_VAR], True) if bindings else Outcome())
+        batched = batch_query(query)
+        for start in range(0, len(inputs), _CHUNK):
+            chunk = inputs[start : start + _CHUNK]
+            if len(chunk) > 1:
+                try:
+                    bindings = self._engine.eval_query(batched, {"batch": list(chunk)})
+                except self._error_type:
+                    pass
+                else:
+                    values = bindings[0][RESULT_VAR]
+                    outcomes += [Outcome(found[0], True) if found else Outcome() for found in values]
+                    continue
+            outcomes += [self._evaluate_one(query, item) for item in chunk]
         return outcomes
+
+    def _evaluate_one(self, query: str, item: JSON) -> Outcome:
+        try:
+            bindings = self._engine.eval_query(f"{RESULT_VAR} := ({query})", item)
+        except self._error_type as error:
+            return self._on_error(query, item, error)
+        return Outcome(bindings[0][RESULT_VAR], True) if bindings else Outcome()
 
     def _on_error(self, query: str, item: JSON, error: Any) -> Outcome:
         engine_error = error_from_text("eval", str(error.message))
