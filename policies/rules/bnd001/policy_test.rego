@@ -5,14 +5,15 @@ import data.rules.bnd001
 
 test_invalid_env_jail_type if {
 	container := {"name": "dev", "env": [{"name": "BOUNDARY_JAIL_TYPE", "value": "landlock"}]}
-	bnd001.violation == {{
+	inp := fx.review(fx.pod([container]))
+	v := bnd001.violation with input as inp
+	v == {{
 		"msg": concat("", [
 			`Pod coder/ws container "dev" sets the Boundary jail type to "landlock" (env BOUNDARY_JAIL_TYPE), but Boundary `,
 			`accepts only nsjail or landjail and exits with "invalid JailType: landlock"; fix: set it to nsjail or landjail.`,
 		]),
 		"details": {"rule": "BND001", "container": "dev", "node": null, "field": ["spec", "containers", 0, "env", 0]},
 	}}
-		with input as fx.review(fx.pod([container]))
 }
 
 test_case_sensitive_flag if {

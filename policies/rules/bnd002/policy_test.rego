@@ -9,7 +9,9 @@ _pod(version) := json.patch(
 )
 
 test_old_version if {
-	bnd002.violation == {{
+	inp := fx.review(_pod("v0.6.1"))
+	v := bnd002.violation with input as inp
+	v == {{
 		"msg": concat("", [
 			`Pod coder/ws container "dev" runs Boundary without a user namespace (flag --no-user-namespace), but the pod `,
 			"declares Boundary 0.6.1 and the option exists only from v0.8.1, so Boundary rejects it; fix: upgrade Boundary ",
@@ -20,13 +22,13 @@ test_old_version if {
 			"field": ["metadata", "annotations", "boundary-policy/boundary-version"],
 		},
 	}}
-		with input as fx.review(_pod("v0.6.1"))
 }
 
 test_new_version_passes if count(bnd002.violation) == 0 with input as fx.review(_pod("0.8.1"))
 
 test_no_version_passes if {
-	count(bnd002.violation) == 0 with input as fx.review(fx.pod([{"name": "dev", "args": ["boundary", "--no-user-namespace"]}]))
+	inp := fx.review(fx.pod([{"name": "dev", "args": ["boundary", "--no-user-namespace"]}]))
+	count(bnd002.violation) == 0 with input as inp
 }
 
 test_user_namespace_passes if {

@@ -5,7 +5,8 @@ import data.rules.bnd011
 
 test_cap_prefix if {
 	sc := {"capabilities": {"add": ["NET_ADMIN", "CAP_SYS_ADMIN"], "drop": ["cap_net_raw"]}}
-	bnd011.violation == {
+	v := bnd011.violation with input as fx.review(fx.pod([fx.nsjail(sc)]))
+	v == {
 		{
 			"msg": concat("", [
 				`Pod coder/ws container "dev" lists capability "CAP_SYS_ADMIN" in capabilities.add, but containerd prepends `,
@@ -29,11 +30,11 @@ test_cap_prefix if {
 			},
 		},
 	}
-		with input as fx.review(fx.pod([fx.nsjail(sc)]))
 }
 
 test_plain_names_pass if count(bnd011.violation) == 0 with input as fx.review(fx.pod([fx.nsjail(fx.option_b)]))
 
 test_non_boundary_container_not_checked if {
-	count(bnd011.violation) == 0 with input as fx.review(fx.pod([{"name": "side", "securityContext": {"capabilities": {"add": ["CAP_X"]}}}]))
+	side := {"name": "side", "securityContext": {"capabilities": {"add": ["CAP_X"]}}}
+	count(bnd011.violation) == 0 with input as fx.review(fx.pod([side]))
 }

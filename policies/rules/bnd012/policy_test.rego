@@ -9,22 +9,28 @@ _fix := concat("", [
 ])
 
 test_node_default_runtime_default if {
-	bnd012.violation == {{
+	inp := fx.review(fx.on("br", [fx.nsjail(fx.net_admin)]))
+	inv := fx.inventory([fx.bottlerocket, fx.al2023])
+	v := bnd012.violation with input as inp with data.inventory as inv
+	v == {{
 		"msg": concat("", [
 			`Pod coder/ws container "dev" runs Boundary's nsjail with no seccompProfile and without CAP_SYS_ADMIN on `,
 			"node br-1 (Bottlerocket), whose kubelet applies RuntimeDefault by default (Bottlerocket aws-k8s-1.33 and ",
 			"later enable kubelet seccompDefault), and that profile blocks the clone and unshare calls that create the ",
 			"jail's namespaces; ", _fix,
 		]),
-		"details": {"rule": "BND012", "container": "dev", "node": "br-1", "field": ["spec", "containers", 0, "securityContext"]},
+		"details": {
+			"rule": "BND012", "container": "dev", "node": "br-1",
+			"field": ["spec", "containers", 0, "securityContext"],
+		},
 	}}
-		with input as fx.review(fx.on("br", [fx.nsjail(fx.net_admin)]))
-		with data.inventory as fx.inventory([fx.bottlerocket, fx.al2023])
 }
 
 test_explicit_runtime_default if {
 	sc := object.union(fx.net_admin, {"seccompProfile": {"type": "RuntimeDefault"}})
-	bnd012.violation == {{
+	inp := fx.review(fx.pod([fx.nsjail(sc)]))
+	v := bnd012.violation with input as inp
+	v == {{
 		"msg": concat("", [
 			`Pod coder/ws container "dev" runs Boundary's nsjail under the RuntimeDefault seccomp profile set in the `,
 			"container securityContext without CAP_SYS_ADMIN, and that profile blocks the clone and unshare calls that ",
@@ -35,7 +41,6 @@ test_explicit_runtime_default if {
 			"field": ["spec", "containers", 0, "securityContext", "seccompProfile", "type"],
 		},
 	}}
-		with input as fx.review(fx.pod([fx.nsjail(sc)]))
 }
 
 test_option_a_passes if {
@@ -55,6 +60,7 @@ test_amazon_linux_passes if {
 }
 
 test_fargate_is_bnd040_only if {
-	obj := fx.pod_with([fx.nsjail({"seccompProfile": {"type": "RuntimeDefault"}})], {"schedulerName": "fargate-scheduler"})
+	container := fx.nsjail({"seccompProfile": {"type": "RuntimeDefault"}})
+	obj := fx.pod_with([container], {"schedulerName": "fargate-scheduler"})
 	count(bnd012.violation) == 0 with input as fx.review(obj)
 }

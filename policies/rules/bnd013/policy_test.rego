@@ -4,7 +4,10 @@ import data.lib.fixtures_test as fx
 import data.rules.bnd013
 
 test_unknown_os if {
-	bnd013.violation == {{
+	inp := fx.review(fx.on("ubuntu", [fx.nsjail(fx.net_admin)]))
+	inv := fx.inventory([fx.ubuntu])
+	v := bnd013.violation with input as inp with data.inventory as inv
+	v == {{
 		"msg": concat("", [
 			`Pod coder/ws container "dev" runs Boundary's nsjail with no seccompProfile and without CAP_SYS_ADMIN, and the `,
 			"kubelet seccomp default of node ubuntu-1 (unknown OS) is unknown (the kubelet seccompDefault setting is not ",
@@ -12,10 +15,11 @@ test_unknown_os if {
 			"explicitly, Option A (NET_ADMIN and seccompProfile: {type: Unconfined} on this container) or Option B ",
 			"(NET_ADMIN and SYS_ADMIN).",
 		]),
-		"details": {"rule": "BND013", "container": "dev", "node": "ubuntu-1", "field": ["spec", "containers", 0, "securityContext"]},
+		"details": {
+			"rule": "BND013", "container": "dev", "node": "ubuntu-1",
+			"field": ["spec", "containers", 0, "securityContext"],
+		},
 	}}
-		with input as fx.review(fx.on("ubuntu", [fx.nsjail(fx.net_admin)]))
-		with data.inventory as fx.inventory([fx.ubuntu])
 }
 
 test_no_inventory if {
@@ -25,7 +29,9 @@ test_no_inventory if {
 
 test_known_failure_is_bnd012 if {
 	obj := fx.pod([fx.nsjail(fx.net_admin)])
-	count(bnd013.violation) == 0 with input as fx.review(obj) with data.inventory as fx.inventory([fx.ubuntu, fx.bottlerocket])
+	inp := fx.review(obj)
+	inv := fx.inventory([fx.ubuntu, fx.bottlerocket])
+	count(bnd013.violation) == 0 with input as inp with data.inventory as inv
 }
 
 test_known_defaults_pass if {

@@ -3,10 +3,15 @@ package rules.bnd015_test
 import data.lib.fixtures_test as fx
 import data.rules.bnd015
 
-_annotated(annotations, sc) := json.patch(fx.pod([fx.nsjail(sc)]), [{"op": "add", "path": "/metadata/annotations", "value": annotations}])
+_annotated(annotations, sc) := json.patch(fx.pod([fx.nsjail(sc)]), [{
+	"op": "add", "path": "/metadata/annotations",
+	"value": annotations,
+}])
 
 test_pod_annotation if {
-	bnd015.violation == {{
+	inp := fx.review(_annotated({"seccomp.security.alpha.kubernetes.io/pod": "unconfined"}, {}))
+	v := bnd015.violation with input as inp
+	v == {{
 		"msg": concat("", [
 			`Pod coder/ws container "dev" is covered by the legacy annotation seccomp.security.alpha.kubernetes.io/pod: `,
 			`"unconfined", which kubelets ignore since Kubernetes 1.25, so it does not set the seccomp profile Boundary `,
@@ -17,7 +22,6 @@ test_pod_annotation if {
 			"field": ["metadata", "annotations", "seccomp.security.alpha.kubernetes.io/pod"],
 		},
 	}}
-		with input as fx.review(_annotated({"seccomp.security.alpha.kubernetes.io/pod": "unconfined"}, {}))
 }
 
 test_disagreeing_container_annotation if {
@@ -31,7 +35,10 @@ test_disagreeing_container_annotation if {
 }
 
 test_agreeing_annotation if {
-	obj := _annotated({"seccomp.security.alpha.kubernetes.io/pod": "runtime/default"}, {"seccompProfile": {"type": "RuntimeDefault"}})
+	obj := _annotated(
+		{"seccomp.security.alpha.kubernetes.io/pod": "runtime/default"},
+		{"seccompProfile": {"type": "RuntimeDefault"}},
+	)
 	v := bnd015.violation with input as fx.review(obj)
 	some x in v
 	not contains(x.msg, "disagrees")

@@ -4,7 +4,10 @@ import data.lib.fixtures_test as fx
 import data.rules.bnd020
 
 test_bottlerocket_default if {
-	bnd020.violation == {{
+	inp := fx.review(fx.on("br", [fx.nsjail(fx.option_b)]))
+	inv := fx.inventory([fx.bottlerocket])
+	v := bnd020.violation with input as inp with data.inventory as inv
+	v == {{
 		"msg": concat("", [
 			`Pod coder/ws container "dev" runs Boundary's nsjail with a user namespace, but user namespaces are disabled `,
 			"on node br-1 (Bottlerocket) (Bottlerocket sets user.max_user_namespaces = 0 by default), so the jail cannot ",
@@ -13,12 +16,11 @@ test_bottlerocket_default if {
 		]),
 		"details": {"rule": "BND020", "container": "dev", "node": "br-1", "field": ["spec", "containers", 0]},
 	}}
-		with input as fx.review(fx.on("br", [fx.nsjail(fx.option_b)]))
-		with data.inventory as fx.inventory([fx.bottlerocket])
 }
 
 test_pod_sysctl_is_ineffective if {
-	obj := fx.pod_with([fx.nsjail(fx.option_b)], {"securityContext": {"sysctls": [{"name": "user.max_user_namespaces", "value": "10"}]}})
+	sysctls := [{"name": "user.max_user_namespaces", "value": "10"}]
+	obj := fx.pod_with([fx.nsjail(fx.option_b)], {"securityContext": {"sysctls": sysctls}})
 	v := bnd020.violation with input as fx.review_with(obj, {"nodeKind": "bottlerocket"})
 	some x in v
 	contains(x.msg, "(the pod's securityContext.sysctls cannot set user.max_user_namespaces: it is not namespaced)")
@@ -26,14 +28,22 @@ test_pod_sysctl_is_ineffective if {
 }
 
 test_enabled_by_fact_passes if {
-	node := json.patch(fx.bottlerocket, [{"op": "add", "path": "/metadata/labels/boundary-policy~1max-user-namespaces", "value": "65536"}])
+	node := json.patch(fx.bottlerocket, [{
+		"op": "add", "path": "/metadata/labels/boundary-policy~1max-user-namespaces",
+		"value": "65536",
+	}])
 	count(bnd020.violation) == 0 with input as fx.review(fx.on("br", [fx.nsjail(fx.option_b)]))
 		with data.inventory as fx.inventory([node])
 }
 
 test_no_user_namespace_passes if {
-	container := json.patch(fx.nsjail(fx.option_b), [{"op": "add", "path": "/env", "value": [{"name": "BOUNDARY_NO_USER_NAMESPACE", "value": "1"}]}])
-	count(bnd020.violation) == 0 with input as fx.review(fx.on("br", [container])) with data.inventory as fx.inventory([fx.bottlerocket])
+	container := json.patch(fx.nsjail(fx.option_b), [{
+		"op": "add", "path": "/env",
+		"value": [{"name": "BOUNDARY_NO_USER_NAMESPACE", "value": "1"}],
+	}])
+	inp := fx.review(fx.on("br", [container]))
+	inv := fx.inventory([fx.bottlerocket])
+	count(bnd020.violation) == 0 with input as inp with data.inventory as inv
 }
 
 test_auto_mode_is_bnd022 if {

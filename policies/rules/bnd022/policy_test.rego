@@ -4,7 +4,10 @@ import data.lib.fixtures_test as fx
 import data.rules.bnd022
 
 test_auto_mode if {
-	bnd022.violation == {{
+	inp := fx.review(fx.on("auto", [fx.nsjail(fx.option_b)]))
+	inv := fx.inventory([fx.auto_mode])
+	v := bnd022.violation with input as inp with data.inventory as inv
+	v == {{
 		"msg": concat("", [
 			`Pod coder/ws container "dev" runs Boundary's nsjail with a user namespace on node i-0845 (EKS Auto Mode), `,
 			"where user namespaces are disabled and cannot be enabled (Auto Mode NodeClasses have no user data), so the ",
@@ -13,8 +16,6 @@ test_auto_mode if {
 		]),
 		"details": {"rule": "BND022", "container": "dev", "node": "i-0845", "field": ["spec", "containers", 0]},
 	}}
-		with input as fx.review(fx.on("auto", [fx.nsjail(fx.option_b)]))
-		with data.inventory as fx.inventory([fx.auto_mode])
 }
 
 test_declared_auto_mode if {
@@ -23,7 +24,10 @@ test_declared_auto_mode if {
 }
 
 test_no_user_namespace_passes if {
-	obj := json.patch(fx.pod([fx.nsjail(fx.option_b)]), [{"op": "add", "path": "/metadata/annotations", "value": {"boundary-policy/no-user-namespace": "true"}}])
+	obj := json.patch(fx.pod([fx.nsjail(fx.option_b)]), [{
+		"op": "add", "path": "/metadata/annotations",
+		"value": {"boundary-policy/no-user-namespace": "true"},
+	}])
 	count(bnd022.violation) == 0 with input as fx.review_with(obj, {"nodeKind": "auto-mode"})
 }
 

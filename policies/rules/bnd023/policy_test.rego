@@ -4,7 +4,9 @@ import data.lib.fixtures_test as fx
 import data.rules.bnd023
 
 test_no_inventory if {
-	bnd023.violation == {{
+	inp := fx.review(fx.pod([fx.nsjail(fx.option_b)]))
+	v := bnd023.violation with input as inp
+	v == {{
 		"msg": concat("", [
 			`Pod coder/ws container "dev" runs Boundary's nsjail with a user namespace, but whether an unknown node (no `,
 			"candidate Node in the inventory and no nodeKind parameter) allows user namespaces is unknown (user namespace ",
@@ -14,18 +16,23 @@ test_no_inventory if {
 		]),
 		"details": {"rule": "BND023", "container": "dev", "node": null, "field": ["spec", "containers", 0]},
 	}}
-		with input as fx.review(fx.pod([fx.nsjail(fx.option_b)]))
 }
 
 test_unknown_os_node if {
-	v := bnd023.violation with input as fx.review(fx.on("ubuntu", [fx.nsjail(fx.option_b)])) with data.inventory as fx.inventory([fx.ubuntu])
+	inp := fx.review(fx.on("ubuntu", [fx.nsjail(fx.option_b)]))
+	inv := fx.inventory([fx.ubuntu])
+	v := bnd023.violation with input as inp with data.inventory as inv
 	[x.details.node | some x in v] == ["ubuntu-1"]
 }
 
 test_known_failure_wins if {
 	obj := fx.pod([fx.nsjail(fx.option_b)])
-	count(bnd023.violation) == 0 with input as fx.review(obj) with data.inventory as fx.inventory([fx.ubuntu, fx.bottlerocket])
-	count(bnd023.violation) == 0 with input as fx.review(obj) with data.inventory as fx.inventory([fx.ubuntu, fx.auto_mode])
+	inp := fx.review(obj)
+	inv := fx.inventory([fx.ubuntu, fx.bottlerocket])
+	count(bnd023.violation) == 0 with input as inp with data.inventory as inv
+	inp2 := fx.review(obj)
+	inv2 := fx.inventory([fx.ubuntu, fx.auto_mode])
+	count(bnd023.violation) == 0 with input as inp2 with data.inventory as inv2
 }
 
 test_known_nodes_pass if {
@@ -34,6 +41,9 @@ test_known_nodes_pass if {
 }
 
 test_no_user_namespace_passes if {
-	container := json.patch(fx.nsjail(fx.option_b), [{"op": "replace", "path": "/command", "value": ["boundary", "--no-user-namespace"]}])
+	container := json.patch(fx.nsjail(fx.option_b), [{
+		"op": "replace", "path": "/command",
+		"value": ["boundary", "--no-user-namespace"],
+	}])
 	count(bnd023.violation) == 0 with input as fx.review(fx.pod([container]))
 }

@@ -4,7 +4,9 @@ import data.lib.fixtures_test as fx
 import data.rules.bnd032
 
 test_nsjail_root_or_unknown if {
-	bnd032.violation == {{
+	inp := fx.review(fx.pod([fx.nsjail(fx.net_admin)]))
+	v := bnd032.violation with input as inp
+	v == {{
 		"msg": concat("", [
 			`Pod coder/ws container "dev" runs Boundary's nsjail, so its image "img:1" needs ip (iproute2), iptables and `,
 			"sysctl, plus setpriv and passwordless sudo if it runs as non-root, which a manifest cannot show; fix: use an ",
@@ -12,7 +14,6 @@ test_nsjail_root_or_unknown if {
 		]),
 		"details": {"rule": "BND032", "container": "dev", "node": null, "field": ["spec", "containers", 0, "image"]},
 	}}
-		with input as fx.review(fx.pod([fx.nsjail(fx.net_admin)]))
 }
 
 test_nsjail_non_root if {

@@ -5,7 +5,9 @@ import data.rules.bnd040
 
 test_fargate_scheduler if {
 	obj := fx.pod_with([fx.nsjail(fx.net_admin)], {"schedulerName": "fargate-scheduler"})
-	bnd040.violation == {{
+	inp := fx.review(obj)
+	v := bnd040.violation with input as inp
+	v == {{
 		"msg": concat("", [
 			`Pod coder/ws container "dev" runs Boundary's nsjail on Fargate (the pod's schedulerName: fargate-scheduler), `,
 			`and Fargate rejects the capabilities nsjail needs ("Pod not supported on Fargate: invalid SecurityContext `,
@@ -14,13 +16,15 @@ test_fargate_scheduler if {
 		]),
 		"details": {"rule": "BND040", "container": "dev", "node": null, "field": ["spec", "schedulerName"]},
 	}}
-		with input as fx.review(obj)
 }
 
 test_fargate_candidate_node if {
 	obj := fx.pod_with([fx.nsjail(fx.net_admin)], {"tolerations": [{"operator": "Exists"}]})
 	v := bnd040.violation with input as fx.review(obj) with data.inventory as fx.inventory([fx.fargate, fx.al2023])
-	[x.details | some x in v] == [{"rule": "BND040", "container": "dev", "node": "fargate-ip-1", "field": ["spec", "containers", 0]}]
+	[x.details | some x in v] == [{
+		"rule": "BND040", "container": "dev", "node": "fargate-ip-1",
+		"field": ["spec", "containers", 0],
+	}]
 }
 
 test_ec2_passes if {

@@ -4,7 +4,9 @@ import data.lib.fixtures_test as fx
 import data.rules.bnd043
 
 test_runtime_class if {
-	bnd043.violation == {{
+	inp := fx.review(fx.pod_with([fx.landjail({})], {"runtimeClassName": "gvisor"}))
+	v := bnd043.violation with input as inp
+	v == {{
 		"msg": concat("", [
 			`Pod coder/ws container "dev" runs Boundary's landjail under runtimeClassName "gvisor", and the capability, `,
 			"seccomp and user namespace checks assume runc with containerd, so their results are unverified for this ",
@@ -13,7 +15,6 @@ test_runtime_class if {
 		]),
 		"details": {"rule": "BND043", "container": "dev", "node": null, "field": ["spec", "runtimeClassName"]},
 	}}
-		with input as fx.review(fx.pod_with([fx.landjail({})], {"runtimeClassName": "gvisor"}))
 }
 
 test_default_runtime_passes if {

@@ -6,7 +6,10 @@ import data.rules.bnd050
 _namespace(labels) := {"cluster": {"v1": {"Namespace": {"coder": {"metadata": {"name": "coder", "labels": labels}}}}}}
 
 test_enforce_baseline if {
-	bnd050.violation == {{
+	inp := fx.review(fx.pod([fx.nsjail(fx.net_admin)]))
+	inv := _namespace({"pod-security.kubernetes.io/enforce": "baseline"})
+	v := bnd050.violation with input as inp with data.inventory as inv
+	v == {{
 		"msg": concat("", [
 			`Pod coder/ws container "dev" runs Boundary's nsjail in namespace coder, whose label `,
 			"pod-security.kubernetes.io/enforce: baseline forbids adding NET_ADMIN, which nsjail needs, so the API server ",
@@ -18,8 +21,6 @@ test_enforce_baseline if {
 			"field": ["spec", "containers", 0, "securityContext", "capabilities", "add", 0],
 		},
 	}}
-		with input as fx.review(fx.pod([fx.nsjail(fx.net_admin)]))
-		with data.inventory as _namespace({"pod-security.kubernetes.io/enforce": "baseline"})
 }
 
 test_enforce_restricted_without_caps if {
@@ -33,7 +34,10 @@ test_privileged_namespace_passes if {
 		with data.inventory as _namespace({"pod-security.kubernetes.io/enforce": "privileged"})
 }
 
-test_unsynced_namespace_passes if count(bnd050.violation) == 0 with input as fx.review(fx.pod([fx.nsjail(fx.net_admin)]))
+test_unsynced_namespace_passes if {
+	inp := fx.review(fx.pod([fx.nsjail(fx.net_admin)]))
+	count(bnd050.violation) == 0 with input as inp
+}
 
 test_landjail_passes if {
 	count(bnd050.violation) == 0 with input as fx.review(fx.pod([fx.landjail({})]))

@@ -6,7 +6,13 @@ import data.rules.bnd051
 _namespace(labels) := {"cluster": {"v1": {"Namespace": {"coder": {"metadata": {"name": "coder", "labels": labels}}}}}}
 
 test_warn_and_audit if {
-	bnd051.violation == {{
+	inp := fx.review(fx.pod([fx.nsjail(fx.net_admin)]))
+	inv := _namespace({
+		"pod-security.kubernetes.io/warn": "restricted",
+		"pod-security.kubernetes.io/audit": "baseline",
+	})
+	v := bnd051.violation with input as inp with data.inventory as inv
+	v == {{
 		"msg": concat("", [
 			`Pod coder/ws container "dev" runs Boundary's nsjail in namespace coder, whose label `,
 			"pod-security.kubernetes.io/warn: restricted and label pod-security.kubernetes.io/audit: baseline forbid adding ",
@@ -19,11 +25,6 @@ test_warn_and_audit if {
 			"field": ["spec", "containers", 0, "securityContext", "capabilities", "add", 0],
 		},
 	}}
-		with input as fx.review(fx.pod([fx.nsjail(fx.net_admin)]))
-		with data.inventory as _namespace({
-			"pod-security.kubernetes.io/warn": "restricted",
-			"pod-security.kubernetes.io/audit": "baseline",
-		})
 }
 
 test_warn_only if {
@@ -36,10 +37,14 @@ test_warn_only if {
 
 test_enforce_reported_by_bnd050 if {
 	labels := {"pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted"}
-	count(bnd051.violation) == 0 with input as fx.review(fx.pod([fx.nsjail(fx.net_admin)])) with data.inventory as _namespace(labels)
+	inp := fx.review(fx.pod([fx.nsjail(fx.net_admin)]))
+	inv := _namespace(labels)
+	count(bnd051.violation) == 0 with input as inp with data.inventory as inv
 }
 
 test_privileged_labels_pass if {
 	labels := {"pod-security.kubernetes.io/warn": "privileged"}
-	count(bnd051.violation) == 0 with input as fx.review(fx.pod([fx.nsjail(fx.net_admin)])) with data.inventory as _namespace(labels)
+	inp := fx.review(fx.pod([fx.nsjail(fx.net_admin)]))
+	inv := _namespace(labels)
+	count(bnd051.violation) == 0 with input as inp with data.inventory as inv
 }

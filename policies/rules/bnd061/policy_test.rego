@@ -4,7 +4,10 @@ import data.lib.fixtures_test as fx
 import data.rules.bnd061
 
 test_landlock_unknown if {
-	bnd061.violation == {{
+	inp := fx.review(fx.pod([fx.landjail({})]))
+	inv := fx.inventory([fx.al2023])
+	v := bnd061.violation with input as inp with data.inventory as inv
+	v == {{
 		"msg": concat("", [
 			`Pod coder/ws container "dev" runs Boundary's landjail on node al-1 (Amazon Linux 2023), where kernel `,
 			"6.12.40-63.114.amzn2023.x86_64 has Landlock ABI v4 but a Node object does not show whether the Landlock LSM ",
@@ -13,7 +16,6 @@ test_landlock_unknown if {
 		]),
 		"details": {"rule": "BND061", "container": "dev", "node": "al-1", "field": ["spec", "containers", 0]},
 	}}
-		with input as fx.review(fx.pod([fx.landjail({})])) with data.inventory as fx.inventory([fx.al2023])
 }
 
 test_no_inventory if {
@@ -23,10 +25,17 @@ test_no_inventory if {
 }
 
 test_failure_is_bnd060 if {
-	count(bnd061.violation) == 0 with input as fx.review(fx.pod([fx.landjail({})])) with data.inventory as fx.inventory([fx.al2023, fx.al2])
+	inp := fx.review(fx.pod([fx.landjail({})]))
+	inv := fx.inventory([fx.al2023, fx.al2])
+	count(bnd061.violation) == 0 with input as inp with data.inventory as inv
 }
 
 test_landlock_fact_passes if {
-	node := json.patch(fx.al2023, [{"op": "add", "path": "/metadata/annotations", "value": {"boundary-policy/landlock": "true"}}])
-	count(bnd061.violation) == 0 with input as fx.review(fx.pod([fx.landjail({})])) with data.inventory as fx.inventory([node])
+	node := json.patch(fx.al2023, [{
+		"op": "add", "path": "/metadata/annotations",
+		"value": {"boundary-policy/landlock": "true"},
+	}])
+	inp := fx.review(fx.pod([fx.landjail({})]))
+	inv := fx.inventory([node])
+	count(bnd061.violation) == 0 with input as inp with data.inventory as inv
 }

@@ -8,7 +8,9 @@ _read_only := {"readOnlyRootFilesystem": true}
 _with(container, patch) := json.patch(container, patch)
 
 test_unknown_home_without_volume if {
-	bnd071.violation == {{
+	inp := fx.review(fx.pod([fx.landjail(_read_only)]))
+	v := bnd071.violation with input as inp
+	v == {{
 		"msg": concat("", [
 			`Pod coder/ws container "dev" runs Boundary with readOnlyRootFilesystem: true and its config directory `,
 			"(~/.config/coder_boundary) is not on a writable volume, so Boundary cannot write its CA files (ca-cert.pem, ",
@@ -20,11 +22,13 @@ test_unknown_home_without_volume if {
 			"field": ["spec", "containers", 0, "securityContext", "readOnlyRootFilesystem"],
 		},
 	}}
-		with input as fx.review(fx.pod([fx.landjail(_read_only)]))
 }
 
 test_unknown_home_with_home_volume_passes if {
-	container := _with(fx.nsjail(_read_only), [{"op": "add", "path": "/volumeMounts", "value": [{"name": "home", "mountPath": "/home/coder"}]}])
+	container := _with(fx.nsjail(_read_only), [{
+		"op": "add", "path": "/volumeMounts",
+		"value": [{"name": "home", "mountPath": "/home/coder"}],
+	}])
 	count(bnd071.violation) == 0 with input as fx.review(fx.pod([container]))
 }
 
@@ -42,7 +46,8 @@ test_xdg_config_home if {
 	v := bnd071.violation with input as fx.review(fx.pod([_with(fx.nsjail(_read_only), patch)]))
 	some x in v
 	contains(x.msg, "readOnlyRootFilesystem: true and /data/config/coder_boundary is not on a writable volume")
-	fixed := array.concat(patch, [{"op": "add", "path": "/volumeMounts/-", "value": {"name": "data", "mountPath": "/data"}}])
+	mount := {"op": "add", "path": "/volumeMounts/-", "value": {"name": "data", "mountPath": "/data"}}
+	fixed := array.concat(patch, [mount])
 	count(bnd071.violation) == 0 with input as fx.review(fx.pod([_with(fx.nsjail(_read_only), fixed)]))
 }
 
