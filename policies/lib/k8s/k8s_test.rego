@@ -143,6 +143,9 @@ test_parse_bool if {
 	every s in ["", "0", "f", "F", "FALSE", "false", "False"] {
 		k8s.parse_bool(s) == false
 	}
+}
+
+test_parse_bool_booleans_and_invalid if {
 	k8s.parse_bool(true) == true
 	k8s.parse_bool(false) == false
 	not k8s.parse_bool("yes")

@@ -153,28 +153,30 @@ test_pod_fargate if {
 
 _all := [_br133, _br130, _al2023, _al2, _auto, _ubuntu, _fargate]
 
-_names(obj) := [n.metadata.name | some n in nodes.candidates(obj)]
+_names(obj) := names if {
+	names := [n.metadata.name | some n in nodes.candidates(obj)] with data.inventory as _inv(_all)
+}
 
 test_candidates_node_name if {
-	_names({"spec": {"nodeName": "al-1"}}) == ["al-1"] with data.inventory as _inv(_all)
-	_names({"spec": {"nodeName": "gone"}}) == [] with data.inventory as _inv(_all)
+	_names({"spec": {"nodeName": "al-1"}}) == ["al-1"]
+	_names({"spec": {"nodeName": "gone"}}) == []
 }
 
 test_candidates_untainted_nodes_sorted if {
-	_names({"spec": {}}) == ["al-1", "al2-1", "br-130", "br-133", "i-0845", "ubuntu-1"] with data.inventory as _inv(_all)
+	_names({"spec": {}}) == ["al-1", "al2-1", "br-130", "br-133", "i-0845", "ubuntu-1"]
 }
 
-test_candidates_node_selector if _names({"spec": {"nodeSelector": {"group": "br"}}}) == ["br-130", "br-133"] with data.inventory as _inv(_all)
+test_candidates_node_selector if _names({"spec": {"nodeSelector": {"group": "br"}}}) == ["br-130", "br-133"]
 
 _affinity(term) := {"spec": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term]}}}}}
 
 test_candidates_affinity_operators if {
-	_names(_affinity({"matchExpressions": [{"key": "group", "operator": "In", "values": ["al", "al2"]}]})) == ["al-1", "al2-1"] with data.inventory as _inv(_all)
-	_names(_affinity({"matchExpressions": [{"key": "group", "operator": "NotIn", "values": ["al", "br"]}]})) == ["al2-1", "i-0845", "ubuntu-1"] with data.inventory as _inv(_all)
-	_names(_affinity({"matchExpressions": [{"key": "eks.amazonaws.com/compute-type", "operator": "Exists"}]})) == ["i-0845"] with data.inventory as _inv(_all)
-	_names(_affinity({"matchExpressions": [{"key": "group", "operator": "DoesNotExist"}]})) == ["i-0845", "ubuntu-1"] with data.inventory as _inv(_all)
-	_names(_affinity({"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["br-133"]}]})) == ["br-133"] with data.inventory as _inv(_all)
-	_names(_affinity({})) == [] with data.inventory as _inv(_all)
+	_names(_affinity({"matchExpressions": [{"key": "group", "operator": "In", "values": ["al", "al2"]}]})) == ["al-1", "al2-1"]
+	_names(_affinity({"matchExpressions": [{"key": "group", "operator": "NotIn", "values": ["al", "br"]}]})) == ["al2-1", "i-0845", "ubuntu-1"]
+	_names(_affinity({"matchExpressions": [{"key": "eks.amazonaws.com/compute-type", "operator": "Exists"}]})) == ["i-0845"]
+	_names(_affinity({"matchExpressions": [{"key": "group", "operator": "DoesNotExist"}]})) == ["i-0845", "ubuntu-1"]
+	_names(_affinity({"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["br-133"]}]})) == ["br-133"]
+	_names(_affinity({})) == []
 }
 
 test_candidates_affinity_numeric if {
@@ -183,22 +185,20 @@ test_candidates_affinity_numeric if {
 		_node("b", {"gen": "7"}, "", ""),
 		_node("c", {"gen": "x"}, "", ""),
 	])
-	gt := _affinity({"matchExpressions": [{"key": "gen", "operator": "Gt", "values": ["6"]}]})
-	[n.metadata.name | some n in nodes.candidates(gt)] == ["b"] with data.inventory as inv
-	lt := _affinity({"matchExpressions": [{"key": "gen", "operator": "Lt", "values": ["7"]}]})
-	[n.metadata.name | some n in nodes.candidates(lt)] == ["a"] with data.inventory as inv
+	gt_term := _affinity({"matchExpressions": [{"key": "gen", "operator": "Gt", "values": ["6"]}]})
+	[n.metadata.name | some n in nodes.candidates(gt_term)] == ["b"] with data.inventory as inv
+	lt_term := _affinity({"matchExpressions": [{"key": "gen", "operator": "Lt", "values": ["7"]}]})
+	[n.metadata.name | some n in nodes.candidates(lt_term)] == ["a"] with data.inventory as inv
 }
 
 test_candidates_tolerations if {
 	_names({"spec": {"tolerations": [{"operator": "Exists"}], "nodeSelector": {"eks.amazonaws.com/compute-type": "fargate"}}}) == ["fargate-ip-10-0-0-1.ec2.internal"]
-		with data.inventory as _inv(_all)
 	equal_toleration := {"key": "eks.amazonaws.com/compute-type", "value": "fargate", "effect": "NoSchedule"}
 	_names({"spec": {"tolerations": [equal_toleration], "nodeSelector": {"eks.amazonaws.com/compute-type": "fargate"}}}) == ["fargate-ip-10-0-0-1.ec2.internal"]
-		with data.inventory as _inv(_all)
 	wrong_effect := {"key": "eks.amazonaws.com/compute-type", "operator": "Exists", "effect": "NoExecute"}
-	_names({"spec": {"tolerations": [wrong_effect], "nodeSelector": {"eks.amazonaws.com/compute-type": "fargate"}}}) == [] with data.inventory as _inv(_all)
+	_names({"spec": {"tolerations": [wrong_effect], "nodeSelector": {"eks.amazonaws.com/compute-type": "fargate"}}}) == []
 	wrong_value := {"key": "eks.amazonaws.com/compute-type", "value": "ec2"}
-	_names({"spec": {"tolerations": [wrong_value], "nodeSelector": {"eks.amazonaws.com/compute-type": "fargate"}}}) == [] with data.inventory as _inv(_all)
+	_names({"spec": {"tolerations": [wrong_value], "nodeSelector": {"eks.amazonaws.com/compute-type": "fargate"}}}) == []
 }
 
 test_prefer_no_schedule_taint_is_ignored if {
@@ -208,7 +208,6 @@ test_prefer_no_schedule_taint_is_ignored if {
 
 test_candidates_fargate_scheduler_only_fargate if {
 	_names({"spec": {"schedulerName": "fargate-scheduler", "tolerations": [{"operator": "Exists"}]}}) == ["fargate-ip-10-0-0-1.ec2.internal"]
-		with data.inventory as _inv(_all)
 }
 
 test_targets_inventory if {
