@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from boundary_policy.catalog import load_catalog
 from boundary_policy.generate import render, write
+from tests.generate.conftest import NET_ADMIN_POLICY
 from tests.generate.conftest import write as write_file
 
 pytestmark = pytest.mark.gator
@@ -142,3 +145,26 @@ def test_gator_sync_test_accepts_the_sync_set(gator_bin: str, generated: Path) -
     broken = _gator(gator_bin, *args, cwd=generated)
     assert broken.returncode == 1
     assert "/v1:Namespace" in broken.stdout + broken.stderr
+
+
+def test_kubectl_kustomize_renders_the_generated_bundle(generated: Path) -> None:
+    kubectl = shutil.which("kubectl")
+    if kubectl is None:
+        pytest.skip("kubectl not installed")
+    result = subprocess.run(
+        [kubectl, "kustomize", "gatekeeper"], cwd=generated, capture_output=True, text=True, check=False, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    documents = list(yaml.safe_load_all(result.stdout))
+    assert sorted(doc["kind"] for doc in documents) == [
+        "BoundaryNetAdminMissing",
+        "BoundaryUserNamespacesDisabled",
+        "ConstraintTemplate",
+        "ConstraintTemplate",
+        "ExpansionTemplate",
+        "ExpansionTemplate",
+        "SyncSet",
+    ]
+    assert all(doc["metadata"]["labels"] == {"app.kubernetes.io/part-of": "boundary-policy"} for doc in documents)
+    template = next(doc for doc in documents if doc["metadata"].get("name") == "boundarynetadminmissing")
+    assert template["spec"]["targets"][0]["code"][0]["source"]["rego"] == NET_ADMIN_POLICY
