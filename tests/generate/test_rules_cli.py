@@ -49,7 +49,7 @@ def test_explain_one_rule(project: Path) -> None:
     assert output.startswith("BND010: CAP_NET_ADMIN missing\nseverity: error\n")
     assert "enforcementAction: deny (constraint bnd010-net-admin-missing, kind BoundaryNetAdminMissing)" in output
     assert "Add NET_ADMIN to the container's capabilities." in output
-    assert "  - https://coder.com/docs/ai-coder/agent-firewall/nsjail/k8s  (nsjail on Kubernetes)" in output
+    assert "  - nsjail on Kubernetes\n    https://coder.com/docs/ai-coder/agent-firewall/nsjail/k8s\n" in output
     assert "policies/rules/bnd010/policy.rego" in output
     assert output.rstrip().endswith("Docs: docs/rules/BND010.md")
 

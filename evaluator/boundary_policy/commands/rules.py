@@ -94,6 +94,8 @@ def explain_command(rule_id: str, policies: Path | None) -> None:
     if rule.related:
         click.echo("\nSources:")
         for resource in rule.related:
-            click.echo(f"  - {resource.ref}" + (f"  ({resource.description})" if resource.description else ""))
+            click.echo(
+                f"  - {resource.description}\n    {resource.ref}" if resource.description else f"  - {resource.ref}"
+            )
     click.echo(f"\nPolicy: {_display(rule.source)}")
     click.echo(f"Docs: {info.help_uri}")
