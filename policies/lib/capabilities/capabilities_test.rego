@@ -33,10 +33,16 @@ test_add_all if capabilities.has(_c({"add": ["ALL"]}), "SYS_ADMIN")
 
 test_add_all_drop_all if not capabilities.has(_c({"add": ["ALL"], "drop": ["all"]}), "SYS_ADMIN")
 
-test_added_and_dropped_is_dropped if not capabilities.has(_c({"add": ["NET_ADMIN"], "drop": ["NET_ADMIN"]}), "NET_ADMIN")
+test_added_and_dropped_is_dropped if not capabilities.has(
+	_c({"add": ["NET_ADMIN"], "drop": ["NET_ADMIN"]}),
+	"NET_ADMIN",
+)
 
 test_add_field if {
-	capabilities.add_field(_c({"add": ["CHOWN", "cap_sys_admin", "SYS_ADMIN"]}), "SYS_ADMIN") == ["securityContext", "capabilities", "add", 1]
+	capabilities.add_field(
+		_c({"add": ["CHOWN", "cap_sys_admin", "SYS_ADMIN"]}),
+		"SYS_ADMIN",
+	) == ["securityContext", "capabilities", "add", 1]
 	capabilities.add_field({}, "SYS_ADMIN") == ["securityContext"]
 }
 

@@ -14,9 +14,27 @@ _pod := {
 
 test_containers_in_spec_order_with_paths if {
 	k8s.containers(_pod) == [
-		{"name": "dev", "kind": "containers", "index": 0, "path": ["spec", "containers", 0], "container": _pod.spec.containers[0]},
-		{"name": "side", "kind": "containers", "index": 1, "path": ["spec", "containers", 1], "container": {"name": "side"}},
-		{"name": "init", "kind": "initContainers", "index": 0, "path": ["spec", "initContainers", 0], "container": {"name": "init"}},
+		{
+			"name": "dev",
+			"kind": "containers",
+			"index": 0,
+			"path": ["spec", "containers", 0],
+			"container": _pod.spec.containers[0],
+		},
+		{
+			"name": "side",
+			"kind": "containers",
+			"index": 1,
+			"path": ["spec", "containers", 1],
+			"container": {"name": "side"},
+		},
+		{
+			"name": "init",
+			"kind": "initContainers",
+			"index": 0,
+			"path": ["spec", "initContainers", 0],
+			"container": {"name": "init"},
+		},
 		{
 			"name": "debug", "kind": "ephemeralContainers", "index": 0, "path": ["spec", "ephemeralContainers", 0],
 			"container": {"name": "debug"},
@@ -25,7 +43,12 @@ test_containers_in_spec_order_with_paths if {
 }
 
 test_container_phrases if {
-	[k8s.container_phrase(e) | some e in k8s.containers(_pod)] == [`container "dev"`, `container "side"`, `init container "init"`, `ephemeral container "debug"`]
+	[k8s.container_phrase(e) | some e in k8s.containers(_pod)] == [
+		`container "dev"`,
+		`container "side"`,
+		`init container "init"`,
+		`ephemeral container "debug"`,
+	]
 }
 
 test_resource_phrase_pod if k8s.resource_phrase(_pod) == "Pod coder/ws"
@@ -35,13 +58,19 @@ test_resource_phrase_without_namespace if {
 }
 
 test_resource_phrase_owner if {
-	obj := json.patch(_pod, [{"op": "add", "path": "/metadata/ownerReferences", "value": [{"kind": "Deployment", "name": "app"}]}])
+	obj := json.patch(
+		_pod,
+		[{"op": "add", "path": "/metadata/ownerReferences", "value": [{"kind": "Deployment", "name": "app"}]}],
+	)
 	k8s.resource_phrase(obj) == "Deployment coder/app"
 }
 
 test_params_default if k8s.params == {} with input as {"review": {"object": _pod}}
 
-test_params_given if k8s.params == {"nodeKind": "al2"} with input as {"review": {"object": _pod}, "parameters": {"nodeKind": "al2"}}
+test_params_given if k8s.params == {"nodeKind": "al2"} with input as {
+	"review": {"object": _pod},
+	"parameters": {"nodeKind": "al2"},
+}
 
 test_pod_is_review_object if k8s.pod == _pod with input as {"review": {"object": _pod}}
 
@@ -88,7 +117,11 @@ test_non_root_container_uid if k8s.non_root(_with_pod_sc({}), _entry({"runAsUser
 
 test_non_root_pod_uid if k8s.non_root(_with_pod_sc({"runAsUser": 1000}), _entry({}), {})
 
-test_non_root_container_overrides_pod if not k8s.non_root(_with_pod_sc({"runAsUser": 1000}), _entry({"runAsUser": 0}), {})
+test_non_root_container_overrides_pod if not k8s.non_root(
+	_with_pod_sc({"runAsUser": 1000}),
+	_entry({"runAsUser": 0}),
+	{},
+)
 
 test_non_root_run_as_non_root if k8s.non_root(_with_pod_sc({"runAsNonRoot": true}), _entry({}), {})
 
@@ -130,7 +163,10 @@ test_env_last_wins if {
 }
 
 test_env_unknown if {
-	k8s.env(_env_entry([{"name": "A", "valueFrom": {"secretKeyRef": {}}}]), "A") == {"known": false, "value": null, "index": 0}
+	k8s.env(
+		_env_entry([{"name": "A", "valueFrom": {"secretKeyRef": {}}}]),
+		"A",
+	) == {"known": false, "value": null, "index": 0}
 	k8s.env(_env_entry([{"name": "A", "value": "$(B)"}]), "A").known == false
 }
 

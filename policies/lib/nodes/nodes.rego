@@ -200,12 +200,15 @@ pod_fargate(obj) := {"text": "schedulerName: fargate-scheduler", "field": ["spec
 }
 
 # The synced Nodes a pod can be scheduled on, sorted by name.
-candidates(obj) := [node | node := inventory_nodes[obj.spec.nodeName]] if {
+candidates(obj) := candidates_in(obj, inventory_nodes)
+
+# The nodes (by name) a pod can be scheduled on, sorted by name.
+candidates_in(obj, pool) := [node | node := pool[obj.spec.nodeName]] if {
 	is_string(obj.spec.nodeName)
 	obj.spec.nodeName != ""
 } else := [node |
-	some name in sort(object.keys(inventory_nodes))
-	node := inventory_nodes[name]
+	some name in sort(object.keys(pool))
+	node := pool[name]
 	schedulable(obj, node)
 ]
 

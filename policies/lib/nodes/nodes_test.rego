@@ -15,12 +15,22 @@ _al2023 := _node("al-1", {"group": "al"}, "Amazon Linux 2023.6.20241010", "6.1.1
 
 _al2 := _node("al2-1", {"group": "al2"}, "Amazon Linux 2", "5.10.210-201.855.amzn2.x86_64")
 
-_auto := _node("i-0845", {"eks.amazonaws.com/compute-type": "auto"}, "Bottlerocket (EKS Auto, Standard) 2025.12.5 (aws-k8s-1.34-standard)", "6.12.55")
+_auto := _node(
+	"i-0845",
+	{"eks.amazonaws.com/compute-type": "auto"},
+	"Bottlerocket (EKS Auto, Standard) 2025.12.5 (aws-k8s-1.34-standard)",
+	"6.12.55",
+)
 
 _ubuntu := _node("ubuntu-1", {}, "Ubuntu 22.04.5 LTS", "6.8.0-1021-aws")
 
 _fargate := object.union(
-	_node("fargate-ip-10-0-0-1.ec2.internal", {"eks.amazonaws.com/compute-type": "fargate"}, "Amazon Linux 2", "5.10.234-225.910.amzn2.x86_64"),
+	_node(
+		"fargate-ip-10-0-0-1.ec2.internal",
+		{"eks.amazonaws.com/compute-type": "fargate"},
+		"Amazon Linux 2",
+		"5.10.234-225.910.amzn2.x86_64",
+	),
 	{"spec": {"taints": [{"key": "eks.amazonaws.com/compute-type", "value": "fargate", "effect": "NoSchedule"}]}},
 )
 
@@ -37,13 +47,19 @@ test_class if {
 
 test_class_fargate_signals if {
 	nodes.class(_node("fargate-x", {}, "Amazon Linux 2", "5.10")) == "fargate"
-	nodes.class({"metadata": {"name": "x"}, "spec": {"taints": [{"key": "eks.amazonaws.com/compute-type", "value": "fargate"}]}}) == "fargate"
+	nodes.class({
+		"metadata": {"name": "x"},
+		"spec": {"taints": [{"key": "eks.amazonaws.com/compute-type", "value": "fargate"}]},
+	}) == "fargate"
 	nodes.class(_node("x", {"eks.amazonaws.com/compute-type": "fargate"}, "", "")) == "fargate"
 }
 
 test_class_other_signals if {
 	nodes.class(_node("x", {}, "Bottlerocket (EKS Auto) 2025.3.14 (aws-k8s-1.30)", "6.1")) == "auto-mode"
-	nodes.class({"metadata": {"name": "x"}, "status": {"nodeInfo": {"containerRuntimeVersion": "containerd://1.6.31+bottlerocket"}}}) == "bottlerocket"
+	nodes.class({
+		"metadata": {"name": "x"},
+		"status": {"nodeInfo": {"containerRuntimeVersion": "containerd://1.6.31+bottlerocket"}},
+	}) == "bottlerocket"
 }
 
 test_fact_annotation_wins if {
@@ -63,15 +79,27 @@ test_userns_defaults if {
 }
 
 test_userns_fact if {
-	node := json.patch(_br133, [{"op": "add", "path": "/metadata/labels/boundary-policy~1max-user-namespaces", "value": "65536"}])
+	node := json.patch(
+		_br133,
+		[{"op": "add", "path": "/metadata/labels/boundary-policy~1max-user-namespaces", "value": "65536"}],
+	)
 	nodes.userns(node) == {"state": "enabled", "why": `boundary-policy/max-user-namespaces="65536"`}
-	zero := json.patch(_al2023, [{"op": "add", "path": "/metadata/labels/boundary-policy~1max-user-namespaces", "value": "0"}])
+	zero := json.patch(
+		_al2023,
+		[{"op": "add", "path": "/metadata/labels/boundary-policy~1max-user-namespaces", "value": "0"}],
+	)
 	nodes.userns(zero).state == "disabled"
-	bad := json.patch(_br133, [{"op": "add", "path": "/metadata/labels/boundary-policy~1max-user-namespaces", "value": "lots"}])
+	bad := json.patch(
+		_br133,
+		[{"op": "add", "path": "/metadata/labels/boundary-policy~1max-user-namespaces", "value": "lots"}],
+	)
 	nodes.userns(bad).state == "disabled"
 }
 
-_karpenter_node := json.patch(_br133, [{"op": "add", "path": "/metadata/labels/karpenter.sh~1nodepool", "value": "pool"}])
+_karpenter_node := json.patch(
+	_br133,
+	[{"op": "add", "path": "/metadata/labels/karpenter.sh~1nodepool", "value": "pool"}],
+)
 
 _karpenter(user_data) := {"cluster": {
 	"karpenter.sh/v1": {"NodePool": {"pool": {"spec": {"template": {"spec": {"nodeClassRef": {"name": "cls"}}}}}}},
@@ -79,17 +107,17 @@ _karpenter(user_data) := {"cluster": {
 }}
 
 test_userns_from_karpenter_user_data if {
-	user_data := "[settings.kernel.sysctl]\n\"user.max_user_namespaces\" = \"65536\"\n[settings.kubernetes]\nseccomp-default = false\n"
-	nodes.userns(_karpenter_node) == {
-		"state": "enabled",
-		"why": "EC2NodeClass cls user data sets user.max_user_namespaces = 65536",
-	}
-		with data.inventory as _karpenter(user_data)
-	nodes.seccomp_default(_karpenter_node) == {
-		"state": "false",
-		"why": "EC2NodeClass cls user data sets seccomp-default = false",
-	}
-		with data.inventory as _karpenter(user_data)
+	user_data := concat("\n", [
+		"[settings.kernel.sysctl]",
+		`"user.max_user_namespaces" = "65536"`,
+		"[settings.kubernetes]",
+		"seccomp-default = false",
+	])
+	inv := _karpenter(user_data)
+	userns := nodes.userns(_karpenter_node) with data.inventory as inv
+	userns == {"state": "enabled", "why": "EC2NodeClass cls user data sets user.max_user_namespaces = 65536"}
+	seccomp := nodes.seccomp_default(_karpenter_node) with data.inventory as inv
+	seccomp == {"state": "false", "why": "EC2NodeClass cls user data sets seccomp-default = false"}
 }
 
 test_karpenter_without_settings_uses_defaults if {
@@ -100,7 +128,10 @@ test_karpenter_without_settings_uses_defaults if {
 
 test_seccomp_default if {
 	nodes.seccomp_default(_br133).state == "true"
-	nodes.seccomp_default(_br130) == {"state": "false", "why": "Bottlerocket aws-k8s-1.30 leaves kubelet seccompDefault off"}
+	nodes.seccomp_default(_br130) == {
+		"state": "false",
+		"why": "Bottlerocket aws-k8s-1.30 leaves kubelet seccompDefault off",
+	}
 	nodes.seccomp_default(_al2).state == "false"
 	nodes.seccomp_default(_auto).state == "unknown"
 	nodes.seccomp_default(_ubuntu).state == "unknown"
@@ -112,18 +143,27 @@ test_seccomp_default_bottlerocket_version_unknown if {
 }
 
 test_seccomp_default_kubelet_version if {
-	node := object.union(_node("br", {}, "Bottlerocket OS 1.0", "6.1"), {"status": {"nodeInfo": {"kubeletVersion": "v1.33.1-eks-1"}}})
+	node := object.union(
+		_node("br", {}, "Bottlerocket OS 1.0", "6.1"),
+		{"status": {"nodeInfo": {"kubeletVersion": "v1.33.1-eks-1"}}},
+	)
 	nodes.k8s_version(node) == [1, 33]
 	nodes.seccomp_default(node).state == "true"
 }
 
 test_seccomp_default_fact if {
-	node := json.patch(_al2023, [{"op": "add", "path": "/metadata/annotations", "value": {"boundary-policy/seccomp-default": "true"}}])
+	node := json.patch(
+		_al2023,
+		[{"op": "add", "path": "/metadata/annotations", "value": {"boundary-policy/seccomp-default": "true"}}],
+	)
 	nodes.seccomp_default(node) == {"state": "true", "why": `boundary-policy/seccomp-default="true"`}
 }
 
 test_landlock if {
-	node := json.patch(_al2023, [{"op": "add", "path": "/metadata/annotations", "value": {"boundary-policy/landlock": "false"}}])
+	node := json.patch(
+		_al2023,
+		[{"op": "add", "path": "/metadata/annotations", "value": {"boundary-policy/landlock": "false"}}],
+	)
 	nodes.landlock(node).state == "false"
 	nodes.landlock(_al2023).state == "unknown"
 }
@@ -145,17 +185,18 @@ test_at_least if {
 test_pod_fargate if {
 	nodes.pod_fargate({"spec": {"schedulerName": "fargate-scheduler"}}).field == ["spec", "schedulerName"]
 	nodes.pod_fargate({"spec": {"nodeName": "fargate-ip-1"}}).text == "nodeName: fargate-ip-1"
-	nodes.pod_fargate({"spec": {"nodeSelector": {"eks.amazonaws.com/compute-type": "fargate"}}}).field == ["spec", "nodeSelector", "eks.amazonaws.com/compute-type"]
-	affinity := {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{"matchExpressions": [{"key": "eks.amazonaws.com/compute-type", "operator": "In", "values": ["fargate"]}]}]}}}
-	nodes.pod_fargate({"spec": {"affinity": affinity}}).text == "required node affinity eks.amazonaws.com/compute-type: fargate"
+	selector := {"eks.amazonaws.com/compute-type": "fargate"}
+	field := nodes.pod_fargate({"spec": {"nodeSelector": selector}}).field
+	field == ["spec", "nodeSelector", "eks.amazonaws.com/compute-type"]
+	requirement := {"key": "eks.amazonaws.com/compute-type", "operator": "In", "values": ["fargate"]}
+	affinity := _affinity({"matchExpressions": [requirement]})
+	nodes.pod_fargate(affinity).text == "required node affinity eks.amazonaws.com/compute-type: fargate"
 	not nodes.pod_fargate({"spec": {"nodeName": "ip-1"}})
 }
 
 _all := [_br133, _br130, _al2023, _al2, _auto, _ubuntu, _fargate]
 
-_names(obj) := names if {
-	names := [n.metadata.name | some n in nodes.candidates(obj)] with data.inventory as _inv(_all)
-}
+_names(obj) := [n.metadata.name | some n in nodes.candidates_in(obj, _inv(_all).cluster.v1.Node)]
 
 test_candidates_node_name if {
 	_names({"spec": {"nodeName": "al-1"}}) == ["al-1"]
@@ -168,12 +209,19 @@ test_candidates_untainted_nodes_sorted if {
 
 test_candidates_node_selector if _names({"spec": {"nodeSelector": {"group": "br"}}}) == ["br-130", "br-133"]
 
-_affinity(term) := {"spec": {"affinity": {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term]}}}}}
+_affinity(term) := {"spec": {"affinity": {"nodeAffinity": _required([term])}}}
+
+_required(terms) := {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}
 
 test_candidates_affinity_operators if {
-	_names(_affinity({"matchExpressions": [{"key": "group", "operator": "In", "values": ["al", "al2"]}]})) == ["al-1", "al2-1"]
-	_names(_affinity({"matchExpressions": [{"key": "group", "operator": "NotIn", "values": ["al", "br"]}]})) == ["al2-1", "i-0845", "ubuntu-1"]
-	_names(_affinity({"matchExpressions": [{"key": "eks.amazonaws.com/compute-type", "operator": "Exists"}]})) == ["i-0845"]
+	_names(_affinity({"matchExpressions": [{"key": "group", "operator": "In", "values": ["al", "al2"]}]})) == [
+		"al-1",
+		"al2-1",
+	]
+	not_in := {"key": "group", "operator": "NotIn", "values": ["al", "br"]}
+	_names(_affinity({"matchExpressions": [not_in]})) == ["al2-1", "i-0845", "ubuntu-1"]
+	exists := {"key": "eks.amazonaws.com/compute-type", "operator": "Exists"}
+	_names(_affinity({"matchExpressions": [exists]})) == ["i-0845"]
 	_names(_affinity({"matchExpressions": [{"key": "group", "operator": "DoesNotExist"}]})) == ["i-0845", "ubuntu-1"]
 	_names(_affinity({"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["br-133"]}]})) == ["br-133"]
 	_names(_affinity({})) == []
@@ -191,23 +239,35 @@ test_candidates_affinity_numeric if {
 	[n.metadata.name | some n in nodes.candidates(lt_term)] == ["a"] with data.inventory as inv
 }
 
+_fargate_pod(tolerations) := {"spec": {
+	"tolerations": tolerations,
+	"nodeSelector": {"eks.amazonaws.com/compute-type": "fargate"},
+}}
+
 test_candidates_tolerations if {
-	_names({"spec": {"tolerations": [{"operator": "Exists"}], "nodeSelector": {"eks.amazonaws.com/compute-type": "fargate"}}}) == ["fargate-ip-10-0-0-1.ec2.internal"]
+	_names({"spec": {
+		"tolerations": [{"operator": "Exists"}],
+		"nodeSelector": {"eks.amazonaws.com/compute-type": "fargate"},
+	}}) == ["fargate-ip-10-0-0-1.ec2.internal"]
 	equal_toleration := {"key": "eks.amazonaws.com/compute-type", "value": "fargate", "effect": "NoSchedule"}
-	_names({"spec": {"tolerations": [equal_toleration], "nodeSelector": {"eks.amazonaws.com/compute-type": "fargate"}}}) == ["fargate-ip-10-0-0-1.ec2.internal"]
+	_names(_fargate_pod([equal_toleration])) == ["fargate-ip-10-0-0-1.ec2.internal"]
 	wrong_effect := {"key": "eks.amazonaws.com/compute-type", "operator": "Exists", "effect": "NoExecute"}
-	_names({"spec": {"tolerations": [wrong_effect], "nodeSelector": {"eks.amazonaws.com/compute-type": "fargate"}}}) == []
+	_names(_fargate_pod([wrong_effect])) == []
 	wrong_value := {"key": "eks.amazonaws.com/compute-type", "value": "ec2"}
 	_names({"spec": {"tolerations": [wrong_value], "nodeSelector": {"eks.amazonaws.com/compute-type": "fargate"}}}) == []
 }
 
 test_prefer_no_schedule_taint_is_ignored if {
-	node := object.union(_node("soft", {}, "", ""), {"spec": {"taints": [{"key": "k", "effect": "PreferNoSchedule"}]}})
+	node := object.union(
+		_node("soft", {}, "", ""),
+		{"spec": {"taints": [{"key": "k", "effect": "PreferNoSchedule"}]}},
+	)
 	[n.metadata.name | some n in nodes.candidates({"spec": {}})] == ["soft"] with data.inventory as _inv([node])
 }
 
 test_candidates_fargate_scheduler_only_fargate if {
-	_names({"spec": {"schedulerName": "fargate-scheduler", "tolerations": [{"operator": "Exists"}]}}) == ["fargate-ip-10-0-0-1.ec2.internal"]
+	pod := {"spec": {"schedulerName": "fargate-scheduler", "tolerations": [{"operator": "Exists"}]}}
+	_names(pod) == ["fargate-ip-10-0-0-1.ec2.internal"]
 }
 
 test_targets_inventory if {
@@ -232,7 +292,8 @@ test_targets_node_without_kernel if {
 
 test_targets_fargate_from_inventory if {
 	pod := {"spec": {"schedulerName": "fargate-scheduler", "tolerations": [{"operator": "Exists"}]}}
-	[t.name | some t in nodes.targets_for(pod, {})] == ["fargate-ip-10-0-0-1.ec2.internal"] with data.inventory as _inv(_all)
+	names := [t.name | some t in nodes.targets_for(pod, {})] with data.inventory as _inv(_all)
+	names == ["fargate-ip-10-0-0-1.ec2.internal"]
 }
 
 test_targets_fargate_from_pod if {
@@ -252,7 +313,9 @@ test_targets_parameter if {
 }
 
 test_targets_parameter_ignored_with_candidates if {
-	[t.name | some t in nodes.targets_for({"spec": {"nodeName": "al-1"}}, {"nodeKind": "bottlerocket"})] == ["al-1"] with data.inventory as _inv(_all)
+	pod := {"spec": {"nodeName": "al-1"}}
+	names := [t.name | some t in nodes.targets_for(pod, {"nodeKind": "bottlerocket"})] with data.inventory as _inv(_all)
+	names == ["al-1"]
 }
 
 test_targets_nothing_known if {
@@ -283,9 +346,12 @@ test_describe if {
 }
 
 test_describe_virtual if {
-	nodes.describe(nodes.targets_for({"spec": {"schedulerName": "fargate-scheduler"}}, {})) == "Fargate (the pod's schedulerName: fargate-scheduler)"
-	nodes.describe(nodes.targets_for({"spec": {}}, {"nodeKind": "auto-mode"})) == "nodes of kind EKS Auto Mode (parameter nodeKind)"
-	nodes.describe(nodes.targets_for({"spec": {}}, {})) == "an unknown node (no candidate Node in the inventory and no nodeKind parameter)"
+	fargate := nodes.targets_for({"spec": {"schedulerName": "fargate-scheduler"}}, {})
+	nodes.describe(fargate) == "Fargate (the pod's schedulerName: fargate-scheduler)"
+	declared := nodes.targets_for({"spec": {}}, {"nodeKind": "auto-mode"})
+	nodes.describe(declared) == "nodes of kind EKS Auto Mode (parameter nodeKind)"
+	unknown := nodes.targets_for({"spec": {}}, {})
+	nodes.describe(unknown) == "an unknown node (no candidate Node in the inventory and no nodeKind parameter)"
 	nodes.first_name(nodes.targets_for({"spec": {}}, {})) == null
 }
 
@@ -306,11 +372,14 @@ test_landlock_fails if {
 
 test_landlock_failure if {
 	nodes.landlock_failure(_target([5, 10], "5.10.1", "al2", "unknown")) == "whose kernel is 5.10.1"
-	nodes.landlock_failure(_target(null, "", "fargate", "unknown")) == "whose kernel is not known (AWS documents Fargate kernels 5.10)"
+	fargate := _target(null, "", "fargate", "unknown")
+	nodes.landlock_failure(fargate) == "whose kernel is not known (AWS documents Fargate kernels 5.10)"
 	nodes.landlock_failure(_target([6, 12], "6.12.1", "al2023", "false")) == "where Landlock is disabled (why)"
 }
 
 test_landlock_unknown if {
-	nodes.landlock_unknown(_target([6, 12], "6.12.1", "al2023", "unknown")) == "kernel 6.12.1 has Landlock ABI v4 but why"
-	nodes.landlock_unknown(_target(null, "", "unknown", "unknown")) == "neither the kernel version nor the Landlock LSM state is known"
+	known := _target([6, 12], "6.12.1", "al2023", "unknown")
+	nodes.landlock_unknown(known) == "kernel 6.12.1 has Landlock ABI v4 but why"
+	unknown := _target(null, "", "unknown", "unknown")
+	nodes.landlock_unknown(unknown) == "neither the kernel version nor the Landlock LSM state is known"
 }

@@ -29,9 +29,18 @@ test_offences if {
 	offences == [
 		{"what": "privileged: true", "field": ["spec", "containers", 0, "securityContext", "privileged"]},
 		{"what": "adding NET_ADMIN", "field": ["spec", "containers", 0, "securityContext", "capabilities", "add", 1]},
-		{"what": "adding cap_sys_admin", "field": ["spec", "containers", 0, "securityContext", "capabilities", "add", 2]},
-		{"what": "seccompProfile type Unconfined", "field": ["spec", "containers", 0, "securityContext", "seccompProfile", "type"]},
-		{"what": "pod seccompProfile type Unconfined", "field": ["spec", "securityContext", "seccompProfile", "type"]},
+		{
+			"what": "adding cap_sys_admin",
+			"field": ["spec", "containers", 0, "securityContext", "capabilities", "add", 2],
+		},
+		{
+			"what": "seccompProfile type Unconfined",
+			"field": ["spec", "containers", 0, "securityContext", "seccompProfile", "type"],
+		},
+		{
+			"what": "pod seccompProfile type Unconfined",
+			"field": ["spec", "securityContext", "seccompProfile", "type"],
+		},
 	]
 	podsecurity.forbidden_phrase(offences) == "privileged: true, adding NET_ADMIN, adding cap_sys_admin and 2 more"
 	podsecurity.offence_field(offences, ["x"]) == ["spec", "containers", 0, "securityContext", "privileged"]
