@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from boundary_policy.engine import Engine, EngineError, Module
+from boundary_policy.engine import Engine, EngineError, Module, Outcome
 
 _PACKAGE = re.compile(r"^package\s+([\w.]+)", re.M)
 # A test is a rule whose name starts with test_ (todo_test_ marks a skipped one), at the start of a line.
@@ -62,26 +62,36 @@ def discover_tests(modules: Iterable[Module]) -> list[RegoTest]:
     return sorted(tests.values(), key=lambda t: (t.file, t.line))
 
 
+def _result(test: RegoTest, outcome: Outcome) -> RegoTestResult:
+    if outcome.error is not None:
+        return RegoTestResult(test, "error", str(outcome.error))
+    if not outcome.defined:
+        return RegoTestResult(test, "fail", "undefined: some expression in the test body was false")
+    if outcome.value is False:
+        return RegoTestResult(test, "fail", "the test evaluated to false")
+    return RegoTestResult(test, "pass")
+
+
 def run_tests(engine: Engine, modules: Sequence[Module], run: str | None = None) -> list[RegoTestResult]:
     """Compile all modules together and evaluate every test rule; raises EngineError if they do not compile."""
     selected = [t for t in discover_tests(modules) if run is None or re.search(run, f"{t.package}.{t.name}")]
     policy = engine.compile(modules)
     try:
+        runnable = [t for t in selected if not t.skipped]
+        # One query for all tests ([] = undefined, [v] = value); preparing a query per test costs more
+        # than running it. Should any test raise an error, each test is run on its own to say which.
+        combined = "{" + ", ".join(f'"{i}": [x | x := data.{t.package}.{t.name}]' for i, t in enumerate(runnable)) + "}"
+        outcome = policy.evaluate(combined, [None])[0] if runnable else None
         results: list[RegoTestResult] = []
-        for test in selected:
-            if test.skipped:
-                results.append(RegoTestResult(test, "skip"))
-                continue
-            outcome = policy.evaluate(f"data.{test.package}.{test.name}", [None])[0]
-            if outcome.error is not None:
-                results.append(RegoTestResult(test, "error", str(outcome.error)))
-            elif not outcome.defined:
-                results.append(RegoTestResult(test, "fail", "undefined: some expression in the test body was false"))
-            elif outcome.value is False:
-                results.append(RegoTestResult(test, "fail", "the test evaluated to false"))
+        for index, test in enumerate(runnable):
+            if outcome is not None and outcome.error is None:
+                found = outcome.value[str(index)]
+                single = Outcome(found[0], True) if found else Outcome()
             else:
-                results.append(RegoTestResult(test, "pass"))
-        return results
+                single = policy.evaluate(f"data.{test.package}.{test.name}", [None])[0]
+            results.append(_result(test, single))
+        results += [RegoTestResult(t, "skip") for t in selected if t.skipped]
+        return sorted(results, key=lambda r: (r.test.file, r.test.line))
     finally:
         policy.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -50,7 +51,7 @@ def command(
         engine.close()
     if not results:
         fail("no tests found (test rules are named test_*)")
-    color = wants_color(click.get_text_stream("stdout"))
+    color = wants_color(sys.stdout)
     styles = {"pass": "green", "fail": "red", "error": "red", "skip": "yellow"}
     for result in results:
         if verbose or result.status in ("fail", "error"):
