@@ -10,16 +10,24 @@ _pod(annotations, containers) := {
 
 _names(obj, parameters) := [c.name | some c in boundary.recognised(obj, parameters)]
 
-_entry(container) := {"name": container.name, "kind": "containers", "index": 0, "path": ["spec", "containers", 0], "container": container}
+_entry(container) := {
+	"name": container.name,
+	"kind": "containers",
+	"index": 0,
+	"path": ["spec", "containers", 0],
+	"container": container,
+}
 
 # --- recognition ---
 
 test_env_recognises if {
-	_names(_pod({}, [{"name": "a"}, {"name": "b", "env": [{"name": "BOUNDARY_ALLOW", "value": "domain=x"}]}]), {}) == ["b"]
+	b := {"name": "b", "env": [{"name": "BOUNDARY_ALLOW", "value": "domain=x"}]}
+	_names(_pod({}, [{"name": "a"}, b]), {}) == ["b"]
 }
 
 test_weak_env_never_recognises if {
-	env := [{"name": n, "value": "1"} | some n in ["CODER_AGENT_BOUNDARY_LOG_PROXY_SOCKET_PATH", "PROXY_PORT", "DISABLE_AUDIT_LOGS"]]
+	weak := ["CODER_AGENT_BOUNDARY_LOG_PROXY_SOCKET_PATH", "PROXY_PORT", "DISABLE_AUDIT_LOGS"]
+	env := [{"name": n, "value": "1"} | some n in weak]
 	_names(_pod({}, [{"name": "a", "env": env}]), {}) == []
 }
 
@@ -55,7 +63,8 @@ test_exempt_images_skip if {
 }
 
 test_only_pods if {
-	obj := json.patch(_pod({}, [{"name": "a", "env": [{"name": "BOUNDARY_ALLOW"}]}]), [{"op": "replace", "path": "/kind", "value": "Deployment"}])
+	pod := _pod({}, [{"name": "a", "env": [{"name": "BOUNDARY_ALLOW"}]}])
+	obj := json.patch(pod, [{"op": "replace", "path": "/kind", "value": "Deployment"}])
 	_names(obj, {}) == []
 }
 
@@ -71,7 +80,10 @@ test_pod_annotation_picks_agent_container if {
 }
 
 test_pod_annotation_defers_to_signals if {
-	containers := [{"name": "side", "env": [{"name": "BOUNDARY_ALLOW"}]}, {"name": "dev", "env": [{"name": "CODER_AGENT_TOKEN"}]}]
+	containers := [
+		{"name": "side", "env": [{"name": "BOUNDARY_ALLOW"}]},
+		{"name": "dev", "env": [{"name": "CODER_AGENT_TOKEN"}]},
+	]
 	_names(_pod({boundary.jail_annotation: "nsjail"}, containers), {}) == ["side"]
 }
 
@@ -92,11 +104,13 @@ test_workspace_container_never_init if {
 # --- command line ---
 
 test_words if {
-	boundary.words("exec 'boundary' --jail-type=\"landjail\" -- claude; echo done # note") == ["exec", "boundary", "--jail-type=\"landjail", "--", "claude", "echo", "done"]
+	words := boundary.words("exec 'boundary' --jail-type=\"landjail\" -- claude; echo done # note")
+	words == ["exec", "boundary", "--jail-type=\"landjail", "--", "claude", "echo", "done"]
 }
 
 test_tokens_keep_fields if {
-	entry := {"path": ["spec", "containers", 0], "container": {"command": ["sh", "-c", "boundary --jail-type nsjail"], "args": ["x"]}}
+	container := {"command": ["sh", "-c", "boundary --jail-type nsjail"], "args": ["x"]}
+	entry := {"path": ["spec", "containers", 0], "container": container}
 	boundary.tokens(entry) == [
 		{"word": "sh", "field": ["spec", "containers", 0, "command", 0]},
 		{"word": "-c", "field": ["spec", "containers", 0, "command", 1]},
@@ -138,12 +152,18 @@ _c_with(annotations, container) := c if {
 }
 
 test_jail_default if {
-	_c({"name": "a", "command": ["boundary"]}).jail == {"value": "nsjail", "known": true, "source": "default", "field": ["spec", "containers", 0]}
+	jail := _c({"name": "a", "command": ["boundary"]}).jail
+	jail == {"value": "nsjail", "known": true, "source": "default", "field": ["spec", "containers", 0]}
 }
 
 test_jail_flag_beats_env if {
-	container := {"name": "a", "args": ["boundary", "--jail-type", "landjail"], "env": [{"name": "BOUNDARY_JAIL_TYPE", "value": "nsjail"}]}
-	_c(container).jail == {"value": "landjail", "known": true, "source": "flag", "field": ["spec", "containers", 0, "args", 2]}
+	container := {
+		"name": "a",
+		"args": ["boundary", "--jail-type", "landjail"],
+		"env": [{"name": "BOUNDARY_JAIL_TYPE", "value": "nsjail"}],
+	}
+	jail := _c(container).jail
+	jail == {"value": "landjail", "known": true, "source": "flag", "field": ["spec", "containers", 0, "args", 2]}
 }
 
 test_jail_flag_shell_variable_unknown if {
@@ -161,7 +181,8 @@ test_jail_env if {
 test_jail_annotation_is_lowest if {
 	annotations := {boundary.jail_annotation: "landjail"}
 	_c_with(annotations, {"name": "a", "command": ["boundary"]}).jail.source == "annotation"
-	_c_with(annotations, {"name": "a", "env": [{"name": "BOUNDARY_JAIL_TYPE", "value": "nsjail"}]}).jail.value == "nsjail"
+	container := {"name": "a", "env": [{"name": "BOUNDARY_JAIL_TYPE", "value": "nsjail"}]}
+	_c_with(annotations, container).jail.value == "nsjail"
 }
 
 test_no_user_namespace_default if _c({"name": "a", "command": ["boundary"]}).no_user_namespace.value == false
@@ -212,25 +233,32 @@ _cm(content) := {"namespace": {"coder": {"v1": {"ConfigMap": {"cfg": {"data": co
 _cm_volume := {"name": "cfg", "configMap": {"name": "cfg"}}
 
 test_config_sub_path if {
-	obj := _mount_pod({"name": "cfg", "mountPath": "/home/coder/.config/coder_boundary/config.yaml", "subPath": "config.yaml"}, _cm_volume, [])
-	cs := boundary.recognised(obj, {}) with data.inventory as _cm({"config.yaml": "jail_type: landjail\nno_user_namespace: true\n"})
-	cs[0].jail == {"value": "landjail", "known": true, "source": "config", "field": ["spec", "containers", 0, "volumeMounts", 0]}
+	mount := {"name": "cfg", "mountPath": "/home/coder/.config/coder_boundary/config.yaml", "subPath": "config.yaml"}
+	obj := _mount_pod(mount, _cm_volume, [])
+	inv := _cm({"config.yaml": "jail_type: landjail\nno_user_namespace: true\n"})
+	cs := boundary.recognised(obj, {}) with data.inventory as inv
+	field := ["spec", "containers", 0, "volumeMounts", 0]
+	cs[0].jail == {"value": "landjail", "known": true, "source": "config", "field": field}
 	cs[0].no_user_namespace.value == true
 }
 
 test_config_directory_mount if {
 	obj := _mount_pod({"name": "cfg", "mountPath": "/root/.config/coder_boundary/"}, _cm_volume, [])
-	cs := boundary.recognised(obj, {}) with data.inventory as _cm({"config.yaml": "allowlist: [domain=x]\n", "other": "x"})
+	inv := _cm({"config.yaml": "allowlist: [domain=x]\n", "other": "x"})
+	cs := boundary.recognised(obj, {}) with data.inventory as inv
 	cs[0].jail.source == "default"
 }
 
 test_config_items if {
-	volume := {"name": "cfg", "configMap": {"name": "cfg", "items": [{"key": "boundary", "path": "coder_boundary/config.yaml"}]}}
+	items := [{"key": "boundary", "path": "coder_boundary/config.yaml"}]
+	volume := {"name": "cfg", "configMap": {"name": "cfg", "items": items}}
 	obj := _mount_pod({"name": "cfg", "mountPath": "/home/u/.config"}, volume, [])
 	cs := boundary.recognised(obj, {}) with data.inventory as _cm({"boundary": "jail_type: landjail"})
 	cs[0].jail.value == "landjail"
-	sub := _mount_pod({"name": "cfg", "mountPath": "/x/coder_boundary/config.yaml", "subPath": "coder_boundary/config.yaml"}, volume, [])
-	boundary.recognised(sub, {})[0].jail.value == "landjail" with data.inventory as _cm({"boundary": "jail_type: landjail"})
+	sub_mount := {"name": "cfg", "mountPath": "/x/coder_boundary/config.yaml", "subPath": "coder_boundary/config.yaml"}
+	sub := _mount_pod(sub_mount, volume, [])
+	inv := _cm({"boundary": "jail_type: landjail"})
+	boundary.recognised(sub, {})[0].jail.value == "landjail" with data.inventory as inv
 	wrong := _mount_pod({"name": "cfg", "mountPath": "/x/coder_boundary/config.yaml", "subPath": "nope"}, volume, [])
 	boundary.recognised(wrong, {}) == [] with data.inventory as _cm({"boundary": "jail_type: landjail"})
 }
@@ -247,7 +275,8 @@ test_config_flag_path if {
 		_mount_pod({"name": "cfg", "mountPath": "/etc/boundary"}, _cm_volume, []),
 		[{"op": "add", "path": "/spec/containers/0/args", "value": ["boundary", "--config=/etc/boundary/b.yaml"]}],
 	)
-	boundary.recognised(obj, {})[0].jail.value == "landjail" with data.inventory as _cm({"b.yaml": "jail_type: landjail"})
+	inv := _cm({"b.yaml": "jail_type: landjail"})
+	boundary.recognised(obj, {})[0].jail.value == "landjail" with data.inventory as inv
 }
 
 test_config_unknown_explicit_path_reads_nothing if {
@@ -267,14 +296,17 @@ test_config_not_synced_or_invalid if {
 test_config_secret if {
 	volume := {"name": "cfg", "secret": {"secretName": "s"}}
 	obj := _mount_pod({"name": "cfg", "mountPath": "/x/coder_boundary"}, volume, [])
-	inv := {"namespace": {"coder": {"v1": {"Secret": {"s": {"data": {"config.yaml": base64.encode("jail_type: landjail"), "bad": "%%"}}}}}}}
+	encoded := {"config.yaml": base64.encode("jail_type: landjail"), "bad": "%%"}
+	inv := {"namespace": {"coder": {"v1": {"Secret": {"s": {"data": encoded}}}}}}
 	boundary.recognised(obj, {})[0].jail.value == "landjail" with data.inventory as inv
-	string_data := {"namespace": {"coder": {"v1": {"Secret": {"s": {"stringData": {"config.yaml": "jail_type: nsjail"}}}}}}}
+	plain := {"config.yaml": "jail_type: nsjail"}
+	string_data := {"namespace": {"coder": {"v1": {"Secret": {"s": {"stringData": plain}}}}}}
 	boundary.recognised(obj, {})[0].jail.value == "nsjail" with data.inventory as string_data
 }
 
 test_config_pod_without_namespace if {
-	obj := json.remove(_mount_pod({"name": "cfg", "mountPath": "/x/coder_boundary"}, _cm_volume, []), ["/metadata/namespace"])
+	pod := _mount_pod({"name": "cfg", "mountPath": "/x/coder_boundary"}, _cm_volume, [])
+	obj := json.remove(pod, ["/metadata/namespace"])
 	inv := {"cluster": {"v1": {"ConfigMap": {"cfg": {"data": {"config.yaml": "jail_type: 7"}}}}}}
 	boundary.recognised(obj, {})[0].jail.value == "7" with data.inventory as inv
 }
