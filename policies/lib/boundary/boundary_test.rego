@@ -10,14 +10,6 @@ _pod(annotations, containers) := {
 
 _names(obj, parameters) := [c.name | some c in boundary.recognised(obj, parameters)]
 
-_entry(container) := {
-	"name": container.name,
-	"kind": "containers",
-	"index": 0,
-	"path": ["spec", "containers", 0],
-	"container": container,
-}
-
 # --- recognition ---
 
 test_env_recognises if {
