@@ -64,6 +64,20 @@ _arg_words(argv, k) := words(argv[k].value) if {
 
 basename(word) := parts[count(parts) - 1] if parts := split(word, "/")
 
+# The tokens Boundary parses as its own options: everything before the `--` that follows a launcher
+# (what comes after it is the jailed command's argv).
+option_tokens(entry) := array.slice(toks, 0, min(cuts)) if {
+	toks := tokens(entry)
+	cuts := [i |
+		some i, token in toks
+		token.word == "--"
+		some j, launcher in toks
+		j < i
+		basename(launcher.word) in launchers
+	]
+	count(cuts) > 0
+} else := tokens(entry)
+
 # Every value given to a flag: `--flag value` or `--flag=value`; {"value": v, "field": [...]}, in order.
 flag_values(toks, flag) := [v |
 	some i, token in toks
@@ -160,7 +174,7 @@ _item_key(items, path) := path if {
 
 # The path Boundary reads its config from when --config or BOUNDARY_CONFIG sets it: {"known": bool, "value": p}.
 explicit_config_path(entry) := {"known": _literal(v.value), "value": v.value} if {
-	v := _last(flag_values(tokens(entry), "--config"))
+	v := _last(flag_values(option_tokens(entry), "--config"))
 } else := {"known": e.known, "value": e.value} if {
 	e := k8s.env(entry, "BOUNDARY_CONFIG")
 }
@@ -199,7 +213,7 @@ _signal(_, entry, parameters) if {
 }
 
 _signal(_, entry, _) if {
-	some token in tokens(entry)
+	some token in option_tokens(entry)
 	some flag in ["--jail-type", "--no-user-namespace"]
 	_flag_word(token.word, flag)
 }
@@ -290,7 +304,7 @@ _any_signal(obj, parameters) if {
 # The jail type: {"value": "nsjail"|..., "known": bool, "source": "flag"|"env"|"config"|"annotation"|"default",
 # "field": [...]}. An unknown value (shell variable, valueFrom) has value null.
 jail(obj, entry) := _option(v.value, _literal(v.value), "flag", v.field) if {
-	v := _last(flag_values(tokens(entry), "--jail-type"))
+	v := _last(flag_values(option_tokens(entry), "--jail-type"))
 } else := _option(e.value, e.known, "env", array.concat(entry.path, ["env", e.index])) if {
 	e := k8s.env(entry, "BOUNDARY_JAIL_TYPE")
 } else := _option(sprintf("%v", [c.settings.jail_type]), true, "config", c.field) if {
@@ -306,7 +320,7 @@ _option(_, false, source, field) := {"value": null, "known": false, "source": so
 
 # no_user_namespace: like jail(); the value is a boolean, or null when unknown (unparseable values included).
 no_user_namespace(obj, entry) := _bool_option(v.value, _literal(v.value), "flag", v.field) if {
-	v := _last(bool_flag_values(tokens(entry), "--no-user-namespace"))
+	v := _last(bool_flag_values(option_tokens(entry), "--no-user-namespace"))
 } else := _bool_option(e.value, e.known, "env", array.concat(entry.path, ["env", e.index])) if {
 	e := k8s.env(entry, "BOUNDARY_NO_USER_NAMESPACE")
 } else := _bool_option(c.settings.no_user_namespace, true, "config", c.field) if {

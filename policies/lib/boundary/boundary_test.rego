@@ -332,3 +332,14 @@ test_security_context_field if {
 	c := _c({"name": "a", "command": ["boundary"], "securityContext": {}})
 	boundary.security_context_field(c) == ["spec", "containers", 0, "securityContext"]
 }
+
+test_flags_after_double_dash_belong_to_the_jailed_command if {
+	argv := ["coder", "boundary", "--", "mytool", "--jail-type=weird", "--no-user-namespace"]
+	container := {"name": "a", "command": argv}
+	c := _c(container)
+	c.jail.source == "default"
+	c.no_user_namespace.source == "default"
+	script := {"name": "a", "command": ["sh", "-c", "set -- x; boundary --jail-type landjail -- claude --jail-type=x"]}
+	_c(script).jail.value == "landjail"
+	_names(_pod({}, [{"name": "a", "args": ["--", "--jail-type=landjail"]}]), {}) == ["a"]
+}
