@@ -207,17 +207,32 @@ candidates_in(obj, pool) := [node | node := pool[obj.spec.nodeName]] if {
 	is_string(obj.spec.nodeName)
 	obj.spec.nodeName != ""
 } else := [node |
-	some name in sort(object.keys(pool))
+	# The nodeSelector is read once and checked first: it is the cheap test that rules out most nodes,
+	# which matters because this runs for every pod against every synced Node.
+	selector := object.get(obj, ["spec", "nodeSelector"], {})
+	some name in sort([n |
+		some n, candidate in pool
+		_selector_ok(selector, candidate)
+	])
 	node := pool[name]
-	schedulable(obj, node)
+	_schedulable_rest(obj, node)
 ]
 
 schedulable(obj, node) if {
+	_selector_ok(object.get(obj, ["spec", "nodeSelector"], {}), node)
+	_schedulable_rest(obj, node)
+}
+
+_selector_ok(selector, node) if {
+	labels := _labels(node)
+	every key, value in selector {
+		labels[key] == value
+	}
+}
+
+_schedulable_rest(obj, node) if {
 	_scheduler_ok(obj, node)
 	_affinity_ok(obj, node)
-	every key, value in object.get(obj, ["spec", "nodeSelector"], {}) {
-		_labels(node)[key] == value
-	}
 	every taint in object.get(node, ["spec", "taints"], []) {
 		_tolerated(obj, taint)
 	}
