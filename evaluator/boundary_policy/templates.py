@@ -13,7 +13,6 @@ Gatekeeper parses them with, so a Rego runtime error reads exactly as Gatekeeper
 from __future__ import annotations
 
 import functools
-
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
