@@ -20,27 +20,36 @@ def plain(report: Report, *, color: bool = False, width: int | None = None) -> s
 
 def test_findings_are_grouped_by_file_with_fix_lines() -> None:
     assert plain(typical()).splitlines() == [
-        "inventory/namespaces.yaml:4  error  BND050  Namespace coder  -  "
-        'namespace "coder" enforces PSA baseline, which forbids NET_ADMIN',
+        "inventory/namespaces.yaml:4  error  BND050  Namespace coder  -",
+        '    namespace "coder" enforces PSA baseline, which forbids NET_ADMIN',
         "",
-        "manifests/broken.yaml:7  error  BND000  -  -  YAML syntax error: mapping values are not allowed here",
+        "manifests/broken.yaml:7  error  BND000  -  -",
+        "    YAML syntax error: mapping values are not allowed here",
         "",
-        "manifests/ws-unknown-os.yaml:9  warning  BND023  StatefulSet coder/ws-bob  agent  "
-        "user-namespace support of the candidate nodes is unknown",
+        "manifests/ws-unknown-os.yaml:9  warning  BND023  StatefulSet coder/ws-bob  agent",
+        "    user-namespace support of the candidate nodes is unknown",
         "    fix: Pass the node inventory with --inventory.",
         "",
-        "manifests/ws.yaml:31  error  BND010  Deployment coder/ws-alice  dev  "
-        'container "dev" does not add NET_ADMIN; nsjail cannot create the network namespace',
+        "manifests/ws.yaml:31  error  BND010  Deployment coder/ws-alice  dev",
+        '    container "dev" does not add NET_ADMIN; nsjail cannot create the network namespace',
         "    fix: Add NET_ADMIN to securityContext.capabilities.add of the agent container.",
-        "manifests/ws.yaml:31  error  BND020  Deployment coder/ws-alice  dev  "
-        'node "ip-10-0-2-7.ec2.internal" (Bottlerocket 1.29) sets user.max_user_namespaces to 0',
-        "    fix: Set user.max_user_namespaces above 0 on the node class, or keep the workspace off these nodes.",
-        "manifests/ws.yaml:52  info   BND070  Deployment coder/ws-alice  dev  "
-        "the agent-firewall module version is not pinned",
+        "manifests/ws.yaml:31  error  BND020  Deployment coder/ws-alice  dev",
+        '    node "ip-10-0-2-7.ec2.internal" (Bottlerocket 1.29) sets user.max_user_namespaces to 0',
+        "    fix: Set user.max_user_namespaces above 0 on the node class, or keep the workspace off these",
+        "         nodes.",
+        "manifests/ws.yaml:52  info   BND070  Deployment coder/ws-alice  dev",
+        "    the agent-firewall module version is not pinned",
         "    fix: Pin the agent-firewall module version.",
         "",
         "6 findings (4 errors, 1 warning, 1 info) in 12 resources from 5 files",
     ]
+
+
+def test_the_rule_fix_is_not_repeated_when_the_message_gives_one() -> None:
+    report = dataclasses.replace(
+        typical(), findings=[finding("BND023", "warning", "unknown nodes; fix: pass --inventory")]
+    )
+    assert "    fix: Pass the node inventory" not in plain(report)
 
 
 @pytest.mark.parametrize(
@@ -68,7 +77,8 @@ def test_empty_report_is_only_the_summary() -> None:
 
 def test_missing_line_resource_and_container() -> None:
     lines = plain(awkward()).splitlines()
-    assert "-  error  BND050  -  -  ::error::injected" in lines
+    assert "-  error  BND050  -  -" in lines
+    assert "    ::error::injected" in lines
     assert "empty.yaml  error  BND000  -  -" in lines
     assert any(line.startswith("dir with space/a,b:c.yaml    error  BND010") for line in lines)
 

@@ -1,5 +1,6 @@
-"""`-o text`: findings for people, grouped by file, one line each (`file:line  severity  RULE  resource  container
-message`) with the rule's fix below, and a summary line. Colour only when asked; without it, never an escape."""
+"""`-o text`: findings for people, grouped by file: a line per finding (`file:line  severity  RULE  resource
+container`), the message wrapped below it, the rule's fix when the message does not already give one, and a
+summary line. Colour only when asked; without it, never an escape."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ Segment = tuple[str, str]
 Line = list[Segment]
 
 INDENT = "    "
+DEFAULT_WIDTH = 100
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "blue"}
 
 
@@ -93,28 +95,28 @@ class TextReporter(BaseReporter):
                     (cells[3], ""),
                     ("  ", ""),
                     (cells[4], "dim"),
-                    ("  ", ""),
-                    (first, ""),
                 ]
             )
-            lines.extend([(text, "")] for text in self._wrap(rest, INDENT))
+            lines.extend([(text, "")] for text in self._wrap([first, *rest], INDENT))
             rule = report.rules.get(finding.rule)
-            if rule is not None and rule.fix.strip():
+            # The bundled rules' messages end with the fix for this case; the general one would repeat it.
+            if rule is not None and rule.fix.strip() and "fix:" not in finding.message:
                 fix = " ".join(printable(rule.fix).split())
                 lines.extend([(text, "green")] for text in self._wrap([f"fix: {fix}"], INDENT, INDENT + "     "))
         return lines
 
     def _wrap(self, texts: list[str], indent: str, subsequent: str | None = None) -> list[str]:
-        """Continuation lines, indented; wrapped to the width when one is set (never the finding line itself)."""
+        """Lines below a finding, indented and wrapped to the width (never the finding line itself)."""
         wrapped: list[str] = []
+        width = self.width or DEFAULT_WIDTH
         for text in texts:
-            if self.width is None or not text.strip():
+            if not text.strip():
                 wrapped.append((indent + text).rstrip())
                 continue
             wrapped.extend(
                 textwrap.wrap(
                     text,
-                    width=max(self.width, len(indent) + 20),
+                    width=max(width, len(indent) + 20),
                     initial_indent=indent,
                     subsequent_indent=subsequent if subsequent is not None else indent,
                     break_on_hyphens=False,
