@@ -13,6 +13,7 @@ import copy
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from boundary_policy.errors import LocatedError
 from boundary_policy.match import Match, SelectorError, parse_match
 from boundary_policy.model import JSON, Document
 
@@ -24,15 +25,8 @@ WEBHOOK_ENFORCEMENT_POINT = "validation.gatekeeper.sh"
 _ACTION_RANK = {"deny": 3, "warn": 2, "dryrun": 1}
 
 
-class ConstraintError(Exception):
-    def __init__(self, message: str, file: str, line: int | None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.file = file
-        self.line = line
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+class ConstraintError(LocatedError):
+    """A Constraint Gatekeeper would refuse, with where it is written."""
 
 
 @dataclass(frozen=True)

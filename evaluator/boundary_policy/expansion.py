@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from boundary_policy.errors import LocatedError
 from boundary_policy.model import JSON, Document, JSONPath
 from boundary_policy.review import group_version_kind
 
@@ -25,15 +26,8 @@ MAX_DEPTH = 7
 """Gatekeeper's maxRecursionDepth for expansion."""
 
 
-class ExpansionError(Exception):
-    def __init__(self, message: str, file: str, line: int | None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.file = file
-        self.line = line
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
+class ExpansionError(LocatedError):
+    """An ExpansionTemplate Gatekeeper would refuse, with where it is written."""
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from boundary_policy.engine import Module, RegoVersion
+from boundary_policy.errors import LocatedError
 from boundary_policy.model import JSON, Document, JSONPath
 
 TEMPLATE_GROUP = "templates.gatekeeper.sh"
@@ -30,17 +31,8 @@ def lib_module_name(index: int) -> str:
     return f'libs["lib_{index}"]'
 
 
-class TemplateError(Exception):
+class TemplateError(LocatedError):
     """A template Gatekeeper would refuse (or that cannot run offline), with where it is written."""
-
-    def __init__(self, message: str, file: str, line: int | None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.file = file
-        self.line = line
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
 
 
 @dataclass(frozen=True)
