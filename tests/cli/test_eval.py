@@ -167,3 +167,17 @@ def test_constraints_replace_the_bundled_default(tmp_path: Path) -> None:
     after = {f["rule"] for f in json.loads(run(*base, "--constraints", str(custom)).stdout)["findings"]}
     assert "BND001" in before
     assert "BND001" not in after
+
+
+@pytest.mark.opa
+def test_engines_and_workers_give_the_same_report(opa_bin: str, opa_server: str) -> None:
+    """The embedded engine, the `opa` CLI, an OPA server and two worker processes: byte-identical JSON."""
+    base = ("eval", "examples/manifests", "--inventory", "examples/inventory", "-o", "json")
+    reports = {
+        "embedded": run(*base, "--engine", "embedded").stdout,
+        "opa": run(*base, "--engine", "opa", "--opa-bin", opa_bin).stdout,
+        "server": run(*base, "--opa-url", opa_server).stdout,
+        "jobs": run(*base, "--jobs", "2").stdout,
+    }
+    assert json.loads(reports["embedded"])["summary"]["findings"] > 0
+    assert {name: text == reports["embedded"] for name, text in reports.items()} == dict.fromkeys(reports, True)

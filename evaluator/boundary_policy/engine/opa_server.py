@@ -62,17 +62,33 @@ class OpaServerPolicy:
     def load(self, client: httpx.Client) -> None:
         for key, value in self._data.items():
             _raise_for(client.put(f"/v1/data/{quote(key, safe='')}", json=value), "eval_error")
+        # The server compiles on every PUT, so a module that calls into one not loaded yet fails; such
+        # modules are put again after the others, until all are in or a round makes no progress.
         loaded: list[str] = []
+        pending = list(self._modules)
         try:
-            for module in self._modules:
-                policy_id = f"{self._prefix}/{module.name}"
-                response = client.put(
-                    f"/v1/policies/{quote(policy_id, safe='')}",
-                    content=module.source.encode(),
-                    headers={"Content-Type": "text/plain"},
-                )
-                _raise_for(response, "rego_compile_error")
-                loaded.append(policy_id)
+            while pending:
+                failed: list[Module] = []
+                error: EngineError | None = None
+                for module in pending:
+                    policy_id = f"{self._prefix}/{module.name}"
+                    response = client.put(
+                        f"/v1/policies/{quote(policy_id, safe='')}",
+                        content=module.source.encode(),
+                        headers={"Content-Type": "text/plain"},
+                    )
+                    try:
+                        _raise_for(response, "rego_compile_error")
+                    except EngineError as raised:
+                        if raised.kind == "parse":
+                            raise
+                        failed.append(module)
+                        error = raised
+                        continue
+                    loaded.append(policy_id)
+                if error is not None and len(failed) == len(pending):
+                    raise error
+                pending = failed
         except EngineError as error:
             for policy_id in loaded:
                 client.delete(f"/v1/policies/{quote(policy_id, safe='')}")
