@@ -10,6 +10,7 @@ from boundary_policy.commands import generate as generate_command
 from boundary_policy.commands import node_facts as node_facts_command
 from boundary_policy.commands import rules as rules_command
 from boundary_policy.commands import test as test_command
+from boundary_policy.commands import verify as verify_command
 
 EXAMPLES = """
 \b
@@ -39,6 +40,7 @@ cli.add_command(generate_command.command)
 cli.add_command(rules_command.command)
 cli.add_command(rules_command.explain_command)
 cli.add_command(node_facts_command.command)
+cli.add_command(verify_command.command)
 
 
 def main() -> None:

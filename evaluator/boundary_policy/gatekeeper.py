@@ -44,7 +44,7 @@ from boundary_policy.expansion import (
 )
 from boundary_policy.match import CLUSTER_SCOPED, MatchError, matches
 from boundary_policy.model import JSON, Document, JSONPath, LoadProblem
-from boundary_policy.review import build_inventory, object_review
+from boundary_policy.review import admission_request_review, build_inventory, object_review
 from boundary_policy.templates import ENTRY_MODULE, Template, TemplateError, is_template, package_of, parse_template
 
 AUTOREJECT_PREFIX = "unable to match constraints: "
@@ -73,6 +73,15 @@ class Violation:
             return self.enforcement_action
         rank = {"deny": 3, "warn": 2, "dryrun": 1}
         return max(self.scoped_actions, key=lambda a: rank.get(a, 0), default="scoped")
+
+
+@dataclass(frozen=True)
+class AdmissionRequest:
+    """An AdmissionReview's `request` to review as written (gator verify): operation, userInfo and
+    oldObject reach the policy, the Constraints match its object or oldObject, nothing is expanded."""
+
+    document: Document
+    request: Mapping[str, Any]
 
 
 @dataclass
@@ -107,16 +116,24 @@ def _is_namespace(obj: Mapping[str, Any]) -> bool:
 
 
 def namespace_for(
-    obj: Mapping[str, Any], namespaces: Mapping[str, Any], *, gator_cluster_scope: bool = True
+    obj: Mapping[str, Any],
+    namespaces: Mapping[str, Any],
+    *,
+    gator_cluster_scope: bool = True,
+    default_namespace: bool = True,
 ) -> Mapping[str, Any] | None:
-    """What gator knows of the object's Namespace (`NamespaceForResource` plus the match cache)."""
+    """What gator knows of the object's Namespace (`NamespaceForResource` plus the match cache).
+
+    `gator verify` knows only the Namespaces of the inventory: pass `gator_cluster_scope=False,
+    default_namespace=False` (no empty Namespace for cluster-scoped objects, no synthesised `default`).
+    """
     name = _meta(obj, "namespace")
     if not name:
         return CLUSTER_SCOPED if gator_cluster_scope else None
     if name in namespaces:
         found: Mapping[str, Any] = namespaces[name]
         return found
-    if name == "default":
+    if name == "default" and default_namespace:
         return {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "default"}}
     return None
 
@@ -148,10 +165,12 @@ class Client:
         *,
         enforcement_point: str = GATOR_ENFORCEMENT_POINT,
         gator_cluster_scope: bool = True,
+        default_namespace: bool = True,
     ) -> None:
         self.engine = engine
         self.enforcement_point = enforcement_point
         self.gator_cluster_scope = gator_cluster_scope
+        self.default_namespace = default_namespace
         self.problems: list[LoadProblem] = []
         self.warnings: list[str] = []
         self.templates: dict[str, Template] = {}
@@ -193,15 +212,20 @@ class Client:
             except ExpansionError as error:
                 self.problems.append(_problem(error))
 
-    def review(self, documents: Sequence[Document], data_objects: Iterable[Mapping[str, Any]]) -> Evaluation:
+    def review(
+        self, documents: Sequence[Document | AdmissionRequest], data_objects: Iterable[Mapping[str, Any]]
+    ) -> Evaluation:
         """Review `documents`; `data_objects` become data.inventory (and the Namespaces for matching)."""
         result = Evaluation(problems=list(self.problems), warnings=list(self.warnings))
         data_list = list(data_objects)
         namespaces = {_meta(o, "name"): o for o in data_list if _is_namespace(o)}
         pending: dict[str, _Pending] = {kind: _Pending() for kind in self.constraints}
         for document in documents:
+            if isinstance(document, AdmissionRequest):
+                self._queue_request(pending, result, document, namespaces)
+                continue
             obj = document.obj
-            namespace = namespace_for(obj, namespaces, gator_cluster_scope=self.gator_cluster_scope)
+            namespace = self._namespace(obj, namespaces)
             self._queue(pending, result, document, obj, None, namespace, "Original")
             if not self.expansions:
                 continue
@@ -223,6 +247,27 @@ class Client:
                 self._run_shared(group, pending, inventory, result)
         return result
 
+    def _namespace(self, obj: Mapping[str, Any], namespaces: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        return namespace_for(
+            obj, namespaces, gator_cluster_scope=self.gator_cluster_scope, default_namespace=self.default_namespace
+        )
+
+    def _queue_request(
+        self,
+        pending: dict[str, _Pending],
+        result: Evaluation,
+        request: AdmissionRequest,
+        namespaces: Mapping[str, Any],
+    ) -> None:
+        """An AdmissionReview's request: its own input.review, matched on object or oldObject, not expanded."""
+        review = admission_request_review(request.request)
+        candidates = [o for o in (review["object"], review["oldObject"]) if isinstance(o, dict)]
+        if not candidates:
+            raise ValueError("an AdmissionRequest needs an object or an oldObject")
+        name = review.get("namespace")
+        namespace = self._namespace({"metadata": {"namespace": name if isinstance(name, str) else ""}}, namespaces)
+        self._queue(pending, result, request.document, candidates[0], None, namespace, "Original", review, candidates)
+
     def _queue(
         self,
         pending: dict[str, _Pending],
@@ -232,13 +277,15 @@ class Client:
         resultant: Resultant | None,
         namespace: Mapping[str, Any] | None,
         source: str,
+        review: dict[str, JSON] | None = None,
+        candidates: Sequence[Mapping[str, Any]] = (),
     ) -> None:
-        review: dict[str, JSON] | None = None
+        """Queue one review; a Constraint applies when it matches `reviewed` (or any of `candidates`)."""
         for kind, constraints in self.constraints.items():
             matched: list[Constraint] = []
             for constraint in constraints:
                 try:
-                    if not matches(constraint.match, reviewed, namespace, source):
+                    if not any(matches(constraint.match, o, namespace, source) for o in candidates or (reviewed,)):
                         continue
                 except MatchError as error:
                     self._add(result, constraint, AUTOREJECT_PREFIX + str(error), None, document, resultant)
