@@ -132,7 +132,7 @@ class _Translator:
             ("(?P=", "a backreference"),
         ):
             if rest.startswith(prefix):
-                raise self.fail(f"{what} ({prefix}...) is not supported by Go (RE2)")
+                raise self.fail(f"{what} {prefix}...) is not supported by Go (RE2)")
         named = re.compile(r"\(\?P?<([A-Za-z0-9_]+)>").match(text, self.pos)
         if named is not None:
             self.multiline.append(self.multiline[-1])

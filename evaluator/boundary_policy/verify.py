@@ -343,7 +343,7 @@ class Runner:
 
     def _load(self, path: Path, what: str) -> list[Document]:
         if not path.is_file():
-            raise _CaseFailure(f"reading {what} {path}: no such file")
+            raise _CaseFailure(f"reading {what} {os.path.relpath(path)}: no such file")
         key = path.resolve()
         if key not in self._files:
             self._files[key] = load_paths([str(path)])
@@ -353,7 +353,7 @@ class Runner:
             where = f"{problem.file}:{problem.line}" if problem.line else problem.file
             raise _CaseFailure(f"reading {what}: {where}: {problem.message}")
         if not loaded.documents:
-            raise _CaseFailure(f"{what} {path} defines no objects")
+            raise _CaseFailure(f"{what} {os.path.relpath(path)} defines no objects")
         return loaded.documents
 
     def _template(self, path: Path) -> Template:
@@ -371,7 +371,7 @@ class Runner:
         except _CaseFailure as error:
             return str(error)
         if not is_template(documents[0].obj):
-            return f"adding template: {path} is not a ConstraintTemplate"
+            return f"adding template: {os.path.relpath(path)} is not a ConstraintTemplate"
         try:
             template = parse_template(documents[0])
         except TemplateError as error:
