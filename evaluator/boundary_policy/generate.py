@@ -285,7 +285,7 @@ KUSTOMIZATION_COMMENT = """\
 # kubectl apply -k gatekeeper/   (Gatekeeper 3.19+: the templates use Rego v1)
 # Gatekeeper creates each Constraint's CRD only after it has processed the ConstraintTemplate, so the first apply
 # reports `no matches for kind` for the constraints/ files. Wait for the templates, then apply again:
-#   kubectl wait --for=jsonpath='{.status.created}'=true constrainttemplates \
+#   kubectl wait --for=jsonpath='{.status.created}'=true constrainttemplates \\
 #     -l app.kubernetes.io/part-of=boundary-policy
 #   kubectl apply -k gatekeeper/
 """

@@ -86,6 +86,9 @@ def load_policies(templates: Sequence[str], constraints: Sequence[str]) -> Polic
             raise PipelineError("cannot read templates or constraints:\n" + _describe(result.problems))
         loaded += result.documents
     found_templates, found_constraints, found_expansions, others = split_documents(loaded)
+    # Sync configuration only matters in a cluster (data.inventory comes from --inventory here), so the
+    # output of `kubectl kustomize` on a gatekeeper/ overlay can be passed as it is.
+    others = [d for d in others if d.obj.get("kind") not in ("SyncSet", "Config")]
     if not found_templates or not found_constraints:
         raise PipelineError(
             f"no ConstraintTemplates or Constraints found (bundle: {gatekeeper}); "

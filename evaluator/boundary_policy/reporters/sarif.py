@@ -43,7 +43,8 @@ def catalog_descriptor(rule: RuleInfo) -> dict[str, Any]:
         "fullDescription": {"text": rule.description.strip() or rule.title},
         "help": {"text": rule.fix.strip() or rule.title, "markdown": help_markdown(rule)},
     }
-    if rule.help_uri:
+    # SARIF's helpUri must be an absolute URI; a relative docs path stays in the help text only.
+    if rule.help_uri and "://" in rule.help_uri:
         descriptor["helpUri"] = rule.help_uri
     descriptor["defaultConfiguration"] = {"level": LEVELS[rule.severity]}
     descriptor["properties"] = {"tags": list(TAGS)}
