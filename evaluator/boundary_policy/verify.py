@@ -334,7 +334,7 @@ class Runner:
             return SuiteResult(suite.path, skipped=True)
         start = time.perf_counter()
         tests = [
-            TestResult(test.name, skipped=True)
+            TestResult(test.name, skipped=True, cases=[CaseResult(case.name, skipped=True) for case in test.cases])
             if test.skip or not self.filter.matches_test(test)
             else self._run_test(suite.file.parent, test)
             for test in suite.tests
@@ -601,7 +601,7 @@ def count(results: Sequence[SuiteResult]) -> tuple[int, int, int]:
     passed = failed = skipped = 0
     for suite in results:
         for test in suite.tests:
-            if test.skipped or suite.skipped:
+            if test.skipped:
                 skipped += max(1, len(test.cases))
                 continue
             if test.error is not None:
