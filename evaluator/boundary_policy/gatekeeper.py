@@ -44,6 +44,7 @@ from boundary_policy.expansion import (
 )
 from boundary_policy.match import CLUSTER_SCOPED, MatchError, matches
 from boundary_policy.model import JSON, Document, JSONPath, LoadProblem
+from boundary_policy.openapi import schema_errors, unknown_fields
 from boundary_policy.review import admission_request_review, build_inventory, object_review
 from boundary_policy.templates import ENTRY_MODULE, Template, TemplateError, is_template, package_of, parse_template
 
@@ -200,6 +201,17 @@ class Client:
                 constraint = parse_constraint(document, known.parameter_schema, enforcement_point)
             except ConstraintError as error:
                 self.problems.append(_problem(error))
+                continue
+            invalid = _parameter_errors(document, known)
+            if invalid:
+                # The API server (and gator) refuse a Constraint whose parameters do not fit the schema.
+                self.problems.append(
+                    LoadProblem(
+                        document.file,
+                        document.line_of(("spec", "parameters")),
+                        f'constraint "{constraint.name}": ' + "; ".join(invalid),
+                    )
+                )
                 continue
             if constraint.enforcement_action == "scoped" and not constraint.scoped_actions:
                 continue  # no action at this enforcement point: the Constraint does not run here
@@ -420,6 +432,16 @@ class Client:
             for response in outcome.value or []:
                 constraint = by_name[response["key"]["name"]]
                 self._add(result, constraint, _message(response["msg"]), response["details"], document, resultant)
+
+
+def _parameter_errors(document: Document, template: Template) -> list[str]:
+    spec = document.obj.get("spec")
+    # Without a schema, whether Gatekeeper keeps unknown fields depends on the template version's legacy
+    # schema handling; only a declared schema is checked here.
+    if not isinstance(spec, dict) or "parameters" not in spec or template.parameter_schema is None:
+        return []
+    parameters = spec["parameters"]
+    return schema_errors(parameters, template.parameter_schema) + unknown_fields(parameters, template.parameter_schema)
 
 
 @dataclass

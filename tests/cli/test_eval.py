@@ -181,3 +181,14 @@ def test_engines_and_workers_give_the_same_report(opa_bin: str, opa_server: str)
     }
     assert json.loads(reports["embedded"])["summary"]["findings"] > 0
     assert {name: text == reports["embedded"] for name, text in reports.items()} == dict.fromkeys(reports, True)
+
+
+def test_constraint_parameters_outside_the_schema_exit_2(tmp_path: Path) -> None:
+    """gator refuses such a Constraint (schema validation failed); so does eval, naming the field."""
+    custom = tmp_path / "bnd001.yaml"
+    custom.write_text(
+        (ROOT / "gatekeeper" / "constraints" / "bnd001.yaml").read_text() + "  parameters:\n    nodeKind: windows\n"
+    )
+    result = run("eval", str(INVALID_JAIL), "--constraints", str(custom))
+    assert result.returncode == 2
+    assert 'spec.parameters.nodeKind: Unsupported value: "windows"' in result.stderr
