@@ -2,3 +2,6 @@
 OPA_VERSION=v1.17.1
 GATOR_VERSION=v3.23.0
 REGAL_VERSION=v0.39.0
+# For the helm/kustomize integration tests (`helm template … | boundary-policy eval -`).
+KUSTOMIZE_VERSION=v5.7.1
+HELM_VERSION=v3.19.0
