@@ -8,7 +8,7 @@ errors are reported per input.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -126,3 +126,32 @@ def batch_query(query: str) -> str:
         f"{RESULT_VAR} := [__bp_r | __bp_in := input.batch[_]; "
         f"__bp_r := [__bp_v | __bp_v := ({query})] with input as __bp_in]"
     )
+
+
+BATCH_SIZE = 64
+"""Inputs per engine call. Larger batches stop paying off: each `with input as` on a huge input costs more."""
+
+
+def evaluate_in_batches(eval_batch: Callable[[list[JSON]], list[list[JSON]]], inputs: Sequence[JSON]) -> list[Outcome]:
+    """Evaluate in batches of BATCH_SIZE; a batch that fails is halved until the failing input is alone.
+
+    `eval_batch` returns, per input, [value] or [] (undefined), and raises EngineError when any input fails.
+    """
+    outcomes: list[Outcome] = []
+
+    def run(batch: list[JSON]) -> None:
+        try:
+            found = eval_batch(batch)
+        except EngineError as error:
+            if len(batch) == 1:
+                outcomes.append(Outcome(error=error))
+                return
+            middle = len(batch) // 2
+            run(batch[:middle])
+            run(batch[middle:])
+            return
+        outcomes.extend(Outcome(values[0], True) if values else Outcome() for values in found)
+
+    for start in range(0, len(inputs), BATCH_SIZE):
+        run(list(inputs[start : start + BATCH_SIZE]))
+    return outcomes

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from boundary_policy.engine.base import (
+    BATCH_SIZE,
     RESULT_VAR,
     CompiledPolicy,
     EngineError,
@@ -23,9 +24,6 @@ from boundary_policy.engine.base import (
     error_from_text,
 )
 from boundary_policy.model import JSON
-
-_CHUNK = 64
-"""Inputs per engine call."""
 
 # Errors that OPA's non-strict mode turns into "undefined" instead of failing the query.
 _BUILTIN_ERROR_CODES = ("eval_builtin_error", "eval_type_error")
@@ -80,8 +78,8 @@ class EmbeddedPolicy:
         # with an error anywhere is evaluated again input by input, so each gets its own outcome.
         outcomes: list[Outcome] = []
         batched = batch_query(query)
-        for start in range(0, len(inputs), _CHUNK):
-            chunk = inputs[start : start + _CHUNK]
+        for start in range(0, len(inputs), BATCH_SIZE):
+            chunk = inputs[start : start + BATCH_SIZE]
             if len(chunk) > 1:
                 try:
                     bindings = self._engine.eval_query(batched, {"batch": list(chunk)})

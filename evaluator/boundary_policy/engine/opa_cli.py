@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from boundary_policy.engine.base import (
     RESULT_VAR,
@@ -18,6 +18,7 @@ from boundary_policy.engine.base import (
     RegoVersion,
     batch_query,
     error_from_json,
+    evaluate_in_batches,
     kind_of_code,
 )
 from boundary_policy.model import JSON
@@ -29,12 +30,6 @@ def find_opa(opa_bin: str | None = None) -> str | None:
     return found if opa_bin else shutil.which("opa")
 
 
-def _safe_name(name: str) -> str:
-    """A relative path inside the work directory, so error locations keep the module's own name."""
-    parts = [p for p in PurePosixPath(name.replace("\\", "/")).parts if p not in ("", ".", "..", "/")]
-    return "/".join(parts) or "module.rego"
-
-
 class OpaCliPolicy:
     def __init__(self, opa: str, modules: Sequence[Module], data: JSON, rego_version: RegoVersion) -> None:
         self._opa = opa
@@ -42,12 +37,16 @@ class OpaCliPolicy:
         self._workdir = Path(self._dir.name)
         self._version_flags = ["--v0-compatible"] if rego_version == "v0" else []
         self._load_args: list[str] = []
-        for module in modules:
-            relative = _safe_name(module.name)
-            path = self._workdir / "modules" / relative
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(module.source, encoding="utf-8")
-            self._load_args += ["-d", f"modules/{relative}"]
+        # Files are named m<N>.rego: `opa` reads only *.rego files and takes `a:b` as a data path
+        # mapping, so module names like `template` or `template:Kind` cannot be file names. Error
+        # locations are mapped back to the module names.
+        self._names: dict[str, str] = {}
+        (self._workdir / "modules").mkdir()
+        for index, module in enumerate(modules):
+            relative = f"modules/m{index}.rego"
+            (self._workdir / relative).write_text(module.source, encoding="utf-8")
+            self._names[relative] = module.name
+            self._load_args += ["-d", relative]
         if data is not None:
             (self._workdir / "data.json").write_text(json.dumps(data), encoding="utf-8")
             self._load_args += ["-d", "data.json"]
@@ -76,8 +75,8 @@ class OpaCliPolicy:
         errors = output.get("errors") or []
         first = errors[0] if errors else {"code": default_kind, "message": json.dumps(output)}
         error = error_from_json(kind_of_code(str(first.get("code", ""))), first)
-        if error.file and error.file.startswith("modules/"):
-            error.file = error.file.removeprefix("modules/")
+        if error.file:
+            error.file = self._names.get(error.file, error.file)
         raise error
 
     def _check(self) -> None:
@@ -89,23 +88,7 @@ class OpaCliPolicy:
             self._raise_first(output, "rego_compile_error")
 
     def evaluate(self, query: str, inputs: Sequence[JSON]) -> list[Outcome]:
-        if not inputs:
-            return []
-        try:
-            values = self._eval_batch(query, list(inputs))
-        except EngineError:
-            if len(inputs) == 1:
-                raise
-            # One input failed the whole batch: evaluate each on its own to attribute the error.
-            return [self._evaluate_one(query, item) for item in inputs]
-        return [Outcome(found[0], True) if found else Outcome() for found in values]
-
-    def _evaluate_one(self, query: str, item: JSON) -> Outcome:
-        try:
-            found = self._eval_batch(query, [item])[0]
-        except EngineError as error:
-            return Outcome(error=error)
-        return Outcome(found[0], True) if found else Outcome()
+        return evaluate_in_batches(lambda batch: self._eval_batch(query, batch), inputs)
 
     def _eval_batch(self, query: str, inputs: list[JSON]) -> list[list[JSON]]:
         batch_file = self._workdir / "batch.json"

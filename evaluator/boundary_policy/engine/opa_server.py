@@ -23,6 +23,7 @@ from boundary_policy.engine.base import (
     RegoVersion,
     batch_query,
     error_from_json,
+    evaluate_in_batches,
     kind_of_code,
 )
 from boundary_policy.model import JSON
@@ -44,8 +45,6 @@ def _raise_for(response: httpx.Response, default_kind: str) -> None:
 
 
 class OpaServerPolicy:
-    _last_error: EngineError
-
     def __init__(
         self, engine: OpaServerEngine, modules: Sequence[Module], data: JSON, rego_version: RegoVersion
     ) -> None:
@@ -103,23 +102,8 @@ class OpaServerPolicy:
             client.delete(f"/v1/data/{quote(key, safe='')}")
 
     def evaluate(self, query: str, inputs: Sequence[JSON]) -> list[Outcome]:
-        if not inputs:
-            return []
         self._engine.activate(self)
-        try:
-            values = self._eval_batch(query, list(inputs))
-        except EngineError:
-            if len(inputs) == 1:
-                return [Outcome(error=self._last_error)]
-            return [self._evaluate_one(query, item) for item in inputs]
-        return [Outcome(found[0], True) if found else Outcome() for found in values]
-
-    def _evaluate_one(self, query: str, item: JSON) -> Outcome:
-        try:
-            found = self._eval_batch(query, [item])[0]
-        except EngineError as error:
-            return Outcome(error=error)
-        return Outcome(found[0], True) if found else Outcome()
+        return evaluate_in_batches(lambda batch: self._eval_batch(query, batch), inputs)
 
     def _eval_batch(self, query: str, inputs: list[JSON]) -> list[list[JSON]]:
         response = self._engine.client.post("/v1/query", json={"query": batch_query(query), "input": {"batch": inputs}})
@@ -128,7 +112,6 @@ class OpaServerPolicy:
         except EngineError as error:
             if error.file and error.file.startswith(self._prefix + "/"):
                 error.file = error.file.removeprefix(self._prefix + "/")
-            self._last_error = error
             raise
         result: list[list[JSON]] = response.json()["result"][0][RESULT_VAR]
         return result
