@@ -54,7 +54,9 @@ def measure(argv: list[str], *, stdout_file: Path | None = None) -> Run:
     """Run a command to completion; wall time and the child's own peak RSS (from wait4)."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(argv, stdout=out, stderr=err, cwd=ROOT)
+        # The pinned tools (scripts/setup) first on PATH, so `--engine opa` finds the pinned `opa`.
+        env = {**os.environ, "PATH": f"{TOOLS}{os.pathsep}{os.environ.get('PATH', '')}"}
+        process = subprocess.Popen(argv, stdout=out, stderr=err, cwd=ROOT, env=env)
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - start
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -213,16 +215,19 @@ def main() -> None:
     parser.add_argument(
         "--scaling", action="store_true", help="also measure eval at 1k/10k/50k workloads, 50/500/5k nodes"
     )
+    parser.add_argument(
+        "--scaling-points",
+        default="1000x500,10000x500,50000x500,10000x50,10000x5000",
+        help="WORKLOADSxNODES,... for --scaling",
+    )
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     result = main_run(args.workdir, args.workloads, args.nodes, with_gator=True)
     result["machine"] = machine()
     if args.scaling:
-        result["scaling"] = [
-            main_run(args.workdir, w, n, with_gator=False)
-            for w, n in [(1_000, 500), (10_000, 500), (50_000, 500), (10_000, 50), (10_000, 5_000)]
-        ]
+        points = [tuple(int(x) for x in point.split("x")) for point in args.scaling_points.split(",")]
+        result["scaling"] = [main_run(args.workdir, w, n, with_gator=False) for w, n in points]
     if args.json:
         print(json.dumps(result, indent=2))
     else:
