@@ -34,8 +34,13 @@ def gator_test(gator: str, paths: Sequence[Path], *flags: str) -> Counter[Result
     completed = subprocess.run(args, capture_output=True, text=True, check=False)
     if completed.returncode not in (0, 1) or completed.stderr.strip():
         pytest.fail(f"gator failed ({completed.returncode}): {completed.stderr.strip()}")
+    return gator_results(completed.stdout)
+
+
+def gator_results(stdout: str) -> Counter[Result]:
+    """The violations of a `gator test -o json` run, as a multiset of Results."""
     results: Counter[Result] = Counter()
-    for item in json.loads(completed.stdout or "[]"):
+    for item in json.loads(stdout or "null") or []:
         constraint = item["constraint"]
         results[
             (

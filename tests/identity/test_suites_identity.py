@@ -15,21 +15,19 @@ Any difference is a bug to fix, never a case to skip.
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
 from collections import Counter
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from boundary_policy.engine import Engine, OpaCliEngine, open_engine
 from boundary_policy.verify import Runner
 from tests.conftest import ROOT, tool
-from tests.gatekeeper.conftest import Result, ours
+from tests.gatekeeper.conftest import Result, gator_results, ours
 from tests.identity.suite_batches import SUITES, Batch, batches, bundled_suites, flatten_inventory
 from tests.verify.gator_output import Outcome, our_outcomes, parse_gator_verify
 
@@ -84,11 +82,6 @@ def test_gator_verify_reports_exactly_the_suite_cases() -> None:
     assert set(reported) == set(CASES), "a test without cases or a case gator does not run"
 
 
-def _identity(obj: dict[str, Any]) -> tuple[str, str, str]:
-    metadata = obj.get("metadata") or {}
-    return str(obj.get("kind", "")), str(metadata.get("namespace", "")), str(metadata.get("name", ""))
-
-
 def _gator_test(files: list[Path]) -> Counter[Result]:
     args = [tool("gator"), "test", "-o", "json"]
     for path in files:
@@ -97,20 +90,7 @@ def _gator_test(files: list[Path]) -> Counter[Result]:
     # Samples of different rules reuse object names; gator warns about that and reviews each object anyway.
     unexpected = [line for line in completed.stderr.splitlines() if not _DUPLICATE_WARNING.match(line)]
     assert completed.returncode in (0, 1) and not unexpected, "\n".join(unexpected)
-    results: Counter[Result] = Counter()
-    for item in json.loads(completed.stdout or "null") or []:
-        constraint = item["constraint"]
-        results[
-            (
-                constraint["kind"],
-                constraint["metadata"]["name"],
-                *_identity(item["violatingObject"]),
-                item["msg"],
-                item["enforcementAction"],
-                tuple(sorted(item.get("scopedActions") or [])),
-            )
-        ] += 1
-    return results
+    return gator_results(completed.stdout)
 
 
 @pytest.fixture(scope="module")
