@@ -100,6 +100,12 @@ class _Pending:
     inputs: list[dict[str, JSON]] = field(default_factory=list)
     owners: list[tuple[Document, Mapping[str, Any], Resultant | None, list[Constraint]]] = field(default_factory=list)
 
+    def add(self, review: JSON, owner: tuple[Document, Mapping[str, Any], Resultant | None, list[Constraint]]) -> None:
+        """Queue one review for the Constraints in `owner`, as the hook's input: review + each key and parameters."""
+        constraints = [{"key": {"kind": c.kind, "name": c.name}, "parameters": c.parameters} for c in owner[3]]
+        self.inputs.append({"review": review, "constraints": constraints})
+        self.owners.append(owner)
+
 
 def _problem(error: TemplateError | ConstraintError | ExpansionError) -> LoadProblem:
     return LoadProblem(error.file, error.line, error.message)
@@ -308,15 +314,7 @@ class Client:
             if review is None:
                 review = object_review(reviewed)
             batch = pending[kind]
-            batch.inputs.append(
-                {
-                    "review": review,
-                    "constraints": [
-                        {"key": {"kind": c.kind, "name": c.name}, "parameters": c.parameters} for c in matched
-                    ],
-                }
-            )
-            batch.owners.append((document, reviewed, resultant, matched))
+            batch.add(review, (document, reviewed, resultant, matched))
 
     def _add(
         self,
@@ -384,18 +382,7 @@ class Client:
                             batch = pending[template.kind]
                             document, reviewed, resultant, _ = batch.owners[index]
                             subset = retry.setdefault(template.kind, _Pending())
-                            subset.inputs.append(
-                                {
-                                    "review": unit.input["review"],
-                                    "constraints": [
-                                        {
-                                            "key": {"kind": constraint.kind, "name": constraint.name},
-                                            "parameters": constraint.parameters,
-                                        }
-                                    ],
-                                }
-                            )
-                            subset.owners.append((document, reviewed, resultant, [constraint]))
+                            subset.add(unit.input["review"], (document, reviewed, resultant, [constraint]))
                         continue
                     for template, index, constraint in unit.parts:
                         document, _reviewed, resultant, _ = pending[template.kind].owners[index]
