@@ -1,17 +1,28 @@
 # METADATA
-# title: Candidate nodes and their facts
+# title: Node classes and facts
 # description: >-
-#   Which synced Nodes a pod can land on (rules.md §3.4: nodeName, nodeSelector, required node affinity, taints
-#   and tolerations, fargate-scheduler), the class of each node (§4) and the facts a Node object does not show
-#   (§6, §7.11: boundary-policy/ labels and annotations, Karpenter EC2NodeClass user data, class defaults).
-#   Without candidates the pod itself (Fargate, §7.3) or parameter nodeKind decides, else facts are unknown.
+#   The class of a node (rules.md §4) and the facts a Node object does not show (§6, §7.11: boundary-policy/ labels
+#   and annotations, Karpenter EC2NodeClass user data, class defaults), and the class of a Karpenter or EKS Auto
+#   Mode NodePool (§7.14). Every function takes a Node or a node view (lib.candidates): an object in the Node's
+#   shape holding only the fields read here.
 package lib.nodes
 
 import data.lib.k8s
 
 compute_type := "eks.amazonaws.com/compute-type"
 
+nodepool_label := "karpenter.sh/nodepool"
+
 fact_prefix := "boundary-policy/"
+
+# The boundary-policy/ facts, read from a Node's labels or annotations.
+fact_keys := {concat("", [fact_prefix, name]) | some name in {"max-user-namespaces", "landlock", "seccomp-default"}}
+
+# Every label the classes and facts read.
+label_keys := fact_keys | {compute_type, nodepool_label}
+
+# The status.nodeInfo fields the classes and facts read.
+info_keys := {"osImage", "kernelVersion", "containerRuntimeVersion", "kubeletVersion"}
 
 kinds := {"fargate", "auto-mode", "bottlerocket", "al2023", "al2", "unknown"}
 
@@ -66,6 +77,27 @@ _bottlerocket(node) if {
 	contains(runtime, "+bottlerocket")
 }
 
+# The class of a NodePool's nodes, from its nodeClassRef (rules.md §7.14): an EKS Auto Mode NodeClass, or a
+# Karpenter EC2NodeClass by its AMI alias or amiFamily.
+pool_class(pool) := "auto-mode" if {
+	pool.spec.template.spec.nodeClassRef.group == "eks.amazonaws.com"
+} else := c if {
+	c := _ami_class(node_class_object(pool).spec)
+} else := "unknown"
+
+# The first AMI alias that names a class (`bottlerocket@latest`), else the amiFamily.
+_ami_class(spec) := classes[0] if {
+	classes := [c | some term in spec.amiSelectorTerms; c := _ami_classes[split(term.alias, "@")[0]]]
+	count(classes) > 0
+} else := _ami_classes[lower(spec.amiFamily)]
+
+_ami_classes := {"bottlerocket": "bottlerocket", "al2023": "al2023", "al2": "al2"}
+
+# The Karpenter EC2NodeClass object a NodePool refers to.
+node_class_object(pool) := k8s.inventory.cluster["karpenter.k8s.aws/v1"].EC2NodeClass[name] if {
+	name := pool.spec.template.spec.nodeClassRef.name
+}
+
 # A boundary-policy/<name> fact: the annotation wins over the label (rules.md §7.11).
 fact(node, name) := value if {
 	value := node.metadata.annotations[concat("", [fact_prefix, name])]
@@ -74,7 +106,7 @@ fact(node, name) := value if {
 # The Karpenter EC2NodeClass behind a node: {"name": n, "user_data": s}, via label karpenter.sh/nodepool and the
 # NodePool's nodeClassRef.
 node_class(node) := {"name": ref.name, "user_data": user_data} if {
-	pool := _labels(node)["karpenter.sh/nodepool"]
+	pool := _labels(node)[nodepool_label]
 	ref := k8s.inventory.cluster["karpenter.sh/v1"].NodePool[pool].spec.template.spec.nodeClassRef
 	user_data := k8s.inventory.cluster["karpenter.k8s.aws/v1"].EC2NodeClass[ref.name].spec.userData
 	is_string(user_data)
@@ -87,7 +119,10 @@ _user_data_setting(node, pattern) := {"value": matches[count(matches) - 1][1], "
 }
 
 # User namespaces: {"state": "enabled"|"disabled"|"unknown", "why": "..."}.
-userns(node) := {
+userns(node) := userns_of(node, class(node))
+
+# The same for a node whose class is known already (a NodePool's, from its nodeClassRef).
+userns_of(node, c) := {
 	"state": _positive(to_number(value)),
 	"why": sprintf("%s%s=%q", [fact_prefix, "max-user-namespaces", value]),
 } if {
@@ -98,7 +133,7 @@ userns(node) := {
 	"why": sprintf("EC2NodeClass %s user data sets user.max_user_namespaces = %s", [setting.class, setting.value]),
 } if {
 	setting := _user_data_setting(node, `"?user\.max_user_namespaces"?\s*=\s*"?([0-9]+)"?`)
-} else := class_userns(class(node))
+} else := class_userns(c)
 
 _positive(n) := "enabled" if n > 0
 
@@ -114,7 +149,10 @@ class_userns(c) := {"state": "disabled", "why": "Bottlerocket sets user.max_user
 } else := {"state": "unknown", "why": "user namespace support is not known for this node"}
 
 # kubelet seccompDefault: {"state": "true"|"false"|"unknown", "why": "..."}.
-seccomp_default(node) := {"state": value, "why": sprintf("%s%s=%q", [fact_prefix, "seccomp-default", value])} if {
+seccomp_default(node) := seccomp_default_of(node, class(node))
+
+# The same for a node whose class is known already.
+seccomp_default_of(node, c) := {"state": value, "why": sprintf("%s%s=%q", [fact_prefix, "seccomp-default", value])} if {
 	value := fact(node, "seccomp-default")
 	value in {"true", "false"}
 } else := {
@@ -123,9 +161,9 @@ seccomp_default(node) := {"state": value, "why": sprintf("%s%s=%q", [fact_prefix
 } if {
 	setting := _user_data_setting(node, `seccomp-default\s*=\s*"?(true|false)"?`)
 } else := _bottlerocket_seccomp(version) if {
-	class(node) == "bottlerocket"
+	c == "bottlerocket"
 	version := k8s_version(node)
-} else := class_seccomp_default(class(node))
+} else := class_seccomp_default(c)
 
 _bottlerocket_seccomp(version) := {
 	"state": "true",
@@ -160,7 +198,7 @@ kernel(node) := [to_number(m[1]), to_number(m[2])] if {
 	m := regex.find_all_string_submatch_n(`^([0-9]+)\.([0-9]+)`, version, 1)[0]
 }
 
-_kernel_or_null(node) := k if {
+kernel_or_null(node) := k if {
 	k := kernel(node)
 } else := null
 
@@ -171,223 +209,6 @@ at_least(v, minimum) if {
 	v[0] == minimum[0]
 	v[1] >= minimum[1]
 }
-
-# --- scheduling -------------------------------------------------------------------------------------------
-
-# The pod-side Fargate signal (rules.md §7.3): {"text": ..., "field": [...]}; undefined when the pod does not ask
-# for Fargate.
-pod_fargate(obj) := {"text": "schedulerName: fargate-scheduler", "field": ["spec", "schedulerName"]} if {
-	obj.spec.schedulerName == "fargate-scheduler"
-} else := {"text": sprintf("nodeName: %s", [obj.spec.nodeName]), "field": ["spec", "nodeName"]} if {
-	startswith(obj.spec.nodeName, "fargate-")
-} else := {
-	"text": sprintf("nodeSelector %s: fargate", [compute_type]),
-	"field": ["spec", "nodeSelector", compute_type],
-} if {
-	obj.spec.nodeSelector[compute_type] == "fargate"
-} else := {
-	"text": sprintf("required node affinity %s: fargate", [compute_type]),
-	"field": ["spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"],
-} if {
-	terms := obj.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms
-	count(terms) > 0
-	every term in terms {
-		some e in object.get(term, "matchExpressions", [])
-		e.key == compute_type
-		e.operator == "In"
-		e.values == ["fargate"]
-	}
-}
-
-# The synced Nodes a pod can be scheduled on, sorted by name.
-candidates(obj) := candidates_in(obj, inventory_nodes)
-
-# The nodes (by name) a pod can be scheduled on, sorted by name.
-candidates_in(obj, pool) := [node | node := pool[obj.spec.nodeName]] if {
-	is_string(obj.spec.nodeName)
-	obj.spec.nodeName != ""
-} else := [node |
-	# The nodeSelector is read once and checked first: it is the cheap test that rules out most nodes,
-	# which matters because this runs for every pod against every synced Node.
-	selector := object.get(obj, ["spec", "nodeSelector"], {})
-	some name in sort([n |
-		some n, candidate in pool
-		_selector_ok(selector, candidate)
-	])
-	node := pool[name]
-	_schedulable_rest(obj, node)
-]
-
-schedulable(obj, node) if {
-	_selector_ok(object.get(obj, ["spec", "nodeSelector"], {}), node)
-	_schedulable_rest(obj, node)
-}
-
-_selector_ok(selector, node) if {
-	labels := _labels(node)
-	every key, value in selector {
-		labels[key] == value
-	}
-}
-
-_schedulable_rest(obj, node) if {
-	_scheduler_ok(obj, node)
-	_affinity_ok(obj, node)
-	every taint in object.get(node, ["spec", "taints"], []) {
-		_tolerated(obj, taint)
-	}
-}
-
-_affinity_ok(obj, _) if {
-	not obj.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms
-}
-
-_affinity_ok(obj, node) if {
-	some term in obj.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms
-	term_matches(term, node)
-}
-
-# A node selector term matches when all its requirements do; an empty term matches nothing (Kubernetes).
-term_matches(term, node) if {
-	expressions := object.get(term, "matchExpressions", [])
-	fields := object.get(term, "matchFields", [])
-	count(expressions) + count(fields) > 0
-	every e in expressions {
-		requirement_matches(e, _labels(node))
-	}
-	every f in fields {
-		requirement_matches(f, {"metadata.name": object.get(node, ["metadata", "name"], "")})
-	}
-}
-
-requirement_matches(e, labels) if {
-	e.operator == "In"
-	labels[e.key] in object.get(e, "values", [])
-}
-
-requirement_matches(e, labels) if {
-	e.operator == "NotIn"
-	not object.get(labels, e.key, null) in object.get(e, "values", [])
-}
-
-requirement_matches(e, labels) if {
-	e.operator == "Exists"
-	e.key in object.keys(labels)
-}
-
-requirement_matches(e, labels) if {
-	e.operator == "DoesNotExist"
-	not e.key in object.keys(labels)
-}
-
-requirement_matches(e, labels) if {
-	e.operator == "Gt"
-	_integer(labels[e.key]) > _integer(e.values[0])
-}
-
-requirement_matches(e, labels) if {
-	e.operator == "Lt"
-	_integer(labels[e.key]) < _integer(e.values[0])
-}
-
-_integer(s) := to_number(s) if regex.match(`^-?[0-9]+$`, s)
-
-# Only NoSchedule and NoExecute taints keep a pod off a node.
-_tolerated(_, taint) if not taint.effect in {"NoSchedule", "NoExecute"}
-
-_tolerated(obj, taint) if {
-	some toleration in object.get(obj, ["spec", "tolerations"], [])
-	tolerates(toleration, taint)
-}
-
-tolerates(toleration, taint) if {
-	_toleration_key_ok(toleration, taint)
-	_toleration_value_ok(toleration, taint)
-	object.get(toleration, "effect", "") in {"", taint.effect}
-}
-
-_toleration_key_ok(toleration, taint) if toleration.key == taint.key
-
-_toleration_key_ok(toleration, _) if {
-	object.get(toleration, "key", "") == ""
-	toleration.operator == "Exists"
-}
-
-_toleration_value_ok(toleration, _) if toleration.operator == "Exists"
-
-_toleration_value_ok(toleration, taint) if {
-	object.get(toleration, "operator", "Equal") == "Equal"
-	object.get(toleration, "value", "") == object.get(taint, "value", "")
-}
-
-_scheduler_ok(obj, _) if object.get(obj, ["spec", "schedulerName"], "") != "fargate-scheduler"
-
-_scheduler_ok(_, node) if class(node) == "fargate"
-
-# --- targets ----------------------------------------------------------------------------------------------
-
-# A candidate node with its class and facts.
-node_target(node) := {
-	"name": object.get(node, ["metadata", "name"], ""),
-	"origin": "inventory",
-	"class": class(node),
-	"userns": userns(node),
-	"seccomp_default": seccomp_default(node),
-	"landlock": landlock(node),
-	"kernel": _kernel_or_null(node),
-	"kernel_version": object.get(node, ["status", "nodeInfo", "kernelVersion"], ""),
-}
-
-# A node known only by its class: decided from the pod (Fargate), declared by parameter nodeKind, or nothing known.
-virtual_target(c, origin, why) := {
-	"name": null,
-	"origin": origin,
-	"why": why,
-	"class": c,
-	"userns": class_userns(c),
-	"seccomp_default": class_seccomp_default(c),
-	"landlock": {"state": "unknown", "why": "the node's Landlock LSM state is not known"},
-	"kernel": null,
-	"kernel_version": "",
-}
-
-# What the node-dependent rules evaluate a pod against (rules.md §7.2, §7.3), sorted by node name.
-targets_for(obj, parameters) := _fargate_targets(obj, signal) if {
-	signal := pod_fargate(obj)
-} else := ts if {
-	ts := [node_target(node) | some node in candidates(obj)]
-	count(ts) > 0
-} else := [virtual_target(parameters.nodeKind, "parameter", "parameter nodeKind")] if {
-	parameters.nodeKind in kinds
-} else := [virtual_target("unknown", "none", "no candidate Node in the inventory and no nodeKind parameter")]
-
-_fargate_targets(obj, signal) := ts if {
-	ts := [node_target(node) | some node in candidates(obj); class(node) == "fargate"]
-	count(ts) > 0
-} else := [virtual_target("fargate", "pod", sprintf("the pod's %s", [signal.text]))]
-
-# The targets of the reviewed pod.
-targets := targets_for(k8s.pod, k8s.params)
-
-# The targets that are not Fargate: an nsjail container bound for Fargate gets BND040 only (rules.md §7.4).
-non_fargate_targets := [t | some t in targets; t.class != "fargate"]
-
-# "node a (Bottlerocket)", "nodes a (Bottlerocket), b (Bottlerocket) and 3 more", "Fargate (the pod's ...)".
-describe(ts) := sprintf("node %s", [_node_phrase(ts[0])]) if {
-	count(ts) == 1
-	ts[0].origin == "inventory"
-} else := sprintf("nodes %s", [k8s.enumerate([_node_phrase(t) | some t in ts], 3)]) if {
-	ts[0].origin == "inventory"
-} else := sprintf("Fargate (%s)", [ts[0].why]) if {
-	ts[0].origin == "pod"
-} else := sprintf("nodes of kind %s (%s)", [class_names[ts[0].class], ts[0].why]) if {
-	ts[0].origin == "parameter"
-} else := sprintf("an unknown node (%s)", [ts[0].why])
-
-_node_phrase(t) := sprintf("%s (%s)", [t.name, class_names[t.class]])
-
-# The name of the first target, null for a node known only by its class.
-first_name(ts) := ts[0].name
 
 # --- Landlock (landjail) ----------------------------------------------------------------------------------
 

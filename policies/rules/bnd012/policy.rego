@@ -26,9 +26,9 @@
 package rules.bnd012
 
 import data.lib.boundary
+import data.lib.candidates
 import data.lib.capabilities
 import data.lib.k8s
-import data.lib.nodes
 import data.lib.seccomp
 
 _fix := concat("", [
@@ -38,7 +38,7 @@ _fix := concat("", [
 
 _exposed(c) if {
 	not capabilities.has(c.container, "SYS_ADMIN")
-	count(nodes.non_fargate_targets) > 0
+	count(candidates.non_fargate_targets) > 0
 }
 
 violation contains {"msg": msg, "details": boundary.details("BND012", c, null, profile.field)} if {
@@ -56,12 +56,13 @@ violation contains {"msg": msg, "details": boundary.details("BND012", c, null, p
 	)
 }
 
-violation contains {"msg": msg, "details": boundary.details("BND012", c, nodes.first_name(failing), field)} if {
+violation contains {"msg": msg, "details": boundary.details("BND012", c, summary.node, field)} if {
 	some c in boundary.nsjail
 	_exposed(c)
 	not seccomp.explicit(k8s.pod, c)
-	failing := [t | some t in nodes.non_fargate_targets; t.seccomp_default.state == "true"]
+	failing := [t | some t in candidates.non_fargate_targets; t.seccomp_default.state == "true"]
 	count(failing) > 0
+	summary := candidates.summary(failing)
 	field := boundary.security_context_field(c)
 	msg := sprintf(
 		concat("", [
@@ -69,6 +70,6 @@ violation contains {"msg": msg, "details": boundary.details("BND012", c, nodes.f
 			"applies RuntimeDefault by default (%s), and that profile blocks the clone and unshare calls that ",
 			"create the jail's namespaces; %s.",
 		]),
-		[boundary.subject(c), nodes.describe(failing), failing[0].seccomp_default.why, _fix],
+		[boundary.subject(c), summary.text, summary.first.seccomp_default.why, _fix],
 	)
 }

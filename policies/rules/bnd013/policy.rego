@@ -23,20 +23,21 @@
 package rules.bnd013
 
 import data.lib.boundary
+import data.lib.candidates
 import data.lib.capabilities
 import data.lib.k8s
-import data.lib.nodes
 import data.lib.seccomp
 
-violation contains {"msg": msg, "details": boundary.details("BND013", c, nodes.first_name(unknown), field)} if {
+violation contains {"msg": msg, "details": boundary.details("BND013", c, summary.node, field)} if {
 	some c in boundary.nsjail
 	not capabilities.has(c.container, "SYS_ADMIN")
 	not seccomp.explicit(k8s.pod, c)
-	every t in nodes.non_fargate_targets {
+	every t in candidates.non_fargate_targets {
 		t.seccomp_default.state != "true"
 	}
-	unknown := [t | some t in nodes.non_fargate_targets; t.seccomp_default.state == "unknown"]
+	unknown := [t | some t in candidates.non_fargate_targets; t.seccomp_default.state == "unknown"]
 	count(unknown) > 0
+	summary := candidates.summary(unknown)
 	field := boundary.security_context_field(c)
 	msg := sprintf(
 		concat("", [
@@ -45,6 +46,6 @@ violation contains {"msg": msg, "details": boundary.details("BND013", c, nodes.f
 			"namespaces; fix: set the profile explicitly, Option A (NET_ADMIN and seccompProfile: {type: ",
 			"Unconfined} on this container) or Option B (NET_ADMIN and SYS_ADMIN).",
 		]),
-		[boundary.subject(c), nodes.describe(unknown), unknown[0].seccomp_default.why],
+		[boundary.subject(c), summary.text, summary.first.seccomp_default.why],
 	)
 }

@@ -26,18 +26,19 @@
 package rules.bnd020
 
 import data.lib.boundary
+import data.lib.candidates
 import data.lib.k8s
-import data.lib.nodes
 
-violation contains {"msg": msg, "details": boundary.details("BND020", c, nodes.first_name(failing), c.path)} if {
+violation contains {"msg": msg, "details": boundary.details("BND020", c, summary.node, c.path)} if {
 	some c in boundary.nsjail
 	c.no_user_namespace.value == false
 	failing := [t |
-		some t in nodes.non_fargate_targets
+		some t in candidates.non_fargate_targets
 		t.class != "auto-mode"
 		t.userns.state == "disabled"
 	]
 	count(failing) > 0
+	summary := candidates.summary(failing)
 	msg := sprintf(
 		concat("", [
 			"%s runs Boundary's nsjail with a user namespace, but user namespaces are disabled on %s (%s), so ",
@@ -45,7 +46,7 @@ violation contains {"msg": msg, "details": boundary.details("BND020", c, nodes.f
 			"\"65536\" to the Bottlerocket user data of those nodes, or run Boundary with --no-user-namespace ",
 			"(BOUNDARY_NO_USER_NAMESPACE=true) and add SYS_ADMIN.",
 		]),
-		[boundary.subject(c), nodes.describe(failing), failing[0].userns.why, _sysctl_note],
+		[boundary.subject(c), summary.text, summary.first.userns.why, _sysctl_note],
 	)
 }
 

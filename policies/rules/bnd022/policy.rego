@@ -22,13 +22,14 @@
 package rules.bnd022
 
 import data.lib.boundary
-import data.lib.nodes
+import data.lib.candidates
 
-violation contains {"msg": msg, "details": boundary.details("BND022", c, nodes.first_name(failing), c.path)} if {
+violation contains {"msg": msg, "details": boundary.details("BND022", c, summary.node, c.path)} if {
 	some c in boundary.nsjail
 	c.no_user_namespace.value == false
-	failing := [t | some t in nodes.non_fargate_targets; t.class == "auto-mode"]
+	failing := [t | some t in candidates.non_fargate_targets; t.class == "auto-mode"]
 	count(failing) > 0
+	summary := candidates.summary(failing)
 	msg := sprintf(
 		concat("", [
 			"%s runs Boundary's nsjail with a user namespace on %s, where user namespaces are disabled and ",
@@ -36,6 +37,6 @@ violation contains {"msg": msg, "details": boundary.details("BND022", c, nodes.f
 			"Boundary with --no-user-namespace (BOUNDARY_NO_USER_NAMESPACE=true) and add NET_ADMIN and ",
 			"SYS_ADMIN, or use landjail on nodes with kernel 6.7 or later.",
 		]),
-		[boundary.subject(c), nodes.describe(failing)],
+		[boundary.subject(c), summary.text],
 	)
 }

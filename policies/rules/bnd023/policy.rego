@@ -22,17 +22,18 @@
 package rules.bnd023
 
 import data.lib.boundary
-import data.lib.nodes
+import data.lib.candidates
 
-violation contains {"msg": msg, "details": boundary.details("BND023", c, nodes.first_name(unknown), c.path)} if {
+violation contains {"msg": msg, "details": boundary.details("BND023", c, summary.node, c.path)} if {
 	some c in boundary.nsjail
 	c.no_user_namespace.value == false
-	every t in nodes.non_fargate_targets {
+	every t in candidates.non_fargate_targets {
 		t.class != "auto-mode"
 		t.userns.state != "disabled"
 	}
-	unknown := [t | some t in nodes.non_fargate_targets; t.userns.state == "unknown"]
+	unknown := [t | some t in candidates.non_fargate_targets; t.userns.state == "unknown"]
 	count(unknown) > 0
+	summary := candidates.summary(unknown)
 	msg := sprintf(
 		concat("", [
 			"%s runs Boundary's nsjail with a user namespace, but whether %s allows user namespaces is ",
@@ -40,6 +41,6 @@ violation contains {"msg": msg, "details": boundary.details("BND023", c, nodes.f
 			"user.max_user_namespaces > 0 there and record it as node label ",
 			"boundary-policy/max-user-namespaces, or run Boundary with --no-user-namespace and add SYS_ADMIN.",
 		]),
-		[boundary.subject(c), nodes.describe(unknown), unknown[0].userns.why],
+		[boundary.subject(c), summary.text, summary.first.userns.why],
 	)
 }

@@ -21,13 +21,15 @@
 package rules.bnd040
 
 import data.lib.boundary
+import data.lib.candidates
 import data.lib.k8s
-import data.lib.nodes
+import data.lib.scheduling
 
-violation contains {"msg": msg, "details": boundary.details("BND040", c, nodes.first_name(fargate), _field(c))} if {
+violation contains {"msg": msg, "details": boundary.details("BND040", c, summary.node, _field(c))} if {
 	some c in boundary.nsjail
-	fargate := [t | some t in nodes.targets; t.class == "fargate"]
+	fargate := [t | some t in candidates.targets; t.class == "fargate"]
 	count(fargate) > 0
+	summary := candidates.summary(fargate)
 	msg := sprintf(
 		concat("", [
 			"%s runs Boundary's nsjail on %s, and Fargate rejects the capabilities nsjail needs (\"Pod not ",
@@ -35,10 +37,10 @@ violation contains {"msg": msg, "details": boundary.details("BND040", c, nodes.f
 			"(remove it from the Fargate profile or annotate the pod template eks.amazonaws.com/compute-type: ",
 			"ec2), or use landjail if the Fargate kernel is 6.7 or later.",
 		]),
-		[boundary.subject(c), nodes.describe(fargate)],
+		[boundary.subject(c), summary.text],
 	)
 }
 
-_field(_) := nodes.pod_fargate(k8s.pod).field
+_field(_) := scheduling.pod_fargate(k8s.pod).field
 
-_field(c) := c.path if not nodes.pod_fargate(k8s.pod)
+_field(c) := c.path if not scheduling.pod_fargate(k8s.pod)

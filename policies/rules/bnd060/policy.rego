@@ -26,12 +26,14 @@
 package rules.bnd060
 
 import data.lib.boundary
+import data.lib.candidates
 import data.lib.nodes
 
-violation contains {"msg": msg, "details": boundary.details("BND060", c, nodes.first_name(failing), c.path)} if {
+violation contains {"msg": msg, "details": boundary.details("BND060", c, summary.node, c.path)} if {
 	some c in boundary.landjail
-	failing := [t | some t in nodes.targets; nodes.landlock_fails(t)]
+	failing := [t | some t in candidates.targets; nodes.landlock_fails(t)]
 	count(failing) > 0
+	summary := candidates.summary(failing)
 	msg := sprintf(
 		concat("", [
 			"%s runs Boundary's landjail on %s, %s, and landjail needs Landlock ABI v4 (Linux 6.7 or later ",
@@ -39,6 +41,6 @@ violation contains {"msg": msg, "details": boundary.details("BND060", c, nodes.f
 			"it on nodes with kernel 6.7 or later and Landlock enabled (e.g. Bottlerocket aws-k8s-1.33 and ",
 			"later, non-FIPS, or AL2023 for Kubernetes 1.33 and later), or use nsjail.",
 		]),
-		[boundary.subject(c), nodes.describe(failing), nodes.landlock_failure(failing[0])],
+		[boundary.subject(c), summary.text, nodes.landlock_failure(summary.first)],
 	)
 }

@@ -23,21 +23,23 @@
 package rules.bnd061
 
 import data.lib.boundary
+import data.lib.candidates
 import data.lib.nodes
 
-violation contains {"msg": msg, "details": boundary.details("BND061", c, nodes.first_name(unknown), c.path)} if {
+violation contains {"msg": msg, "details": boundary.details("BND061", c, summary.node, c.path)} if {
 	some c in boundary.landjail
-	every t in nodes.targets {
+	every t in candidates.targets {
 		not nodes.landlock_fails(t)
 	}
-	unknown := [t | some t in nodes.targets; t.landlock.state == "unknown"]
+	unknown := [t | some t in candidates.targets; t.landlock.state == "unknown"]
 	count(unknown) > 0
+	summary := candidates.summary(unknown)
 	msg := sprintf(
 		concat("", [
 			"%s runs Boundary's landjail on %s, where %s, and landjail fails without Landlock ABI v4; fix: ",
 			"confirm that /sys/kernel/security/lsm lists landlock on the node image and record it as node ",
 			"label boundary-policy/landlock: \"true\".",
 		]),
-		[boundary.subject(c), nodes.describe(unknown), nodes.landlock_unknown(unknown[0])],
+		[boundary.subject(c), summary.text, nodes.landlock_unknown(summary.first)],
 	)
 }
