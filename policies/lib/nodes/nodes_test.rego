@@ -34,8 +34,6 @@ _fargate := object.union(
 	{"spec": {"taints": [{"key": "eks.amazonaws.com/compute-type", "value": "fargate", "effect": "NoSchedule"}]}},
 )
 
-_inv(list) := {"cluster": {"v1": {"Node": {n.metadata.name: n | some n in list}}}}
-
 test_class if {
 	nodes.class(_fargate) == "fargate"
 	nodes.class(_auto) == "auto-mode"
@@ -43,6 +41,7 @@ test_class if {
 	nodes.class(_al2023) == "al2023"
 	nodes.class(_al2) == "al2"
 	nodes.class(_ubuntu) == "unknown"
+	nodes.class({}) == "unknown"
 }
 
 test_class_fargate_signals if {
@@ -62,6 +61,21 @@ test_class_other_signals if {
 	}) == "bottlerocket"
 }
 
+# Every class has a message name, and the keys a node group is built from cover what the classes and facts read.
+test_class_names_and_keys if {
+	object.keys(nodes.class_names) == nodes.kinds
+	nodes.label_keys == {
+		"boundary-policy/max-user-namespaces", "boundary-policy/landlock", "boundary-policy/seccomp-default",
+		"eks.amazonaws.com/compute-type", "karpenter.sh/nodepool",
+	}
+	nodes.info_keys == {"osImage", "kernelVersion", "containerRuntimeVersion", "kubeletVersion"}
+}
+
+test_inventory_nodes if {
+	nodes.inventory_nodes == {}
+	nodes.inventory_nodes == {"al-1": _al2023} with data.inventory as {"cluster": {"v1": {"Node": {"al-1": _al2023}}}}
+}
+
 test_fact_annotation_wins if {
 	node := {"metadata": {
 		"labels": {"boundary-policy/landlock": "false"},
@@ -69,12 +83,14 @@ test_fact_annotation_wins if {
 	}}
 	nodes.fact(node, "landlock") == "true"
 	nodes.fact({"metadata": {"labels": {"boundary-policy/landlock": "false"}}}, "landlock") == "false"
+	not nodes.fact({"metadata": {}}, "landlock")
 }
 
 test_userns_defaults if {
 	nodes.userns(_br133).state == "disabled"
 	nodes.userns(_auto).state == "disabled"
 	nodes.userns(_al2023).state == "enabled"
+	nodes.userns(_al2).state == "enabled"
 	nodes.userns(_ubuntu).state == "unknown"
 }
 
@@ -94,6 +110,30 @@ test_userns_fact if {
 		[{"op": "add", "path": "/metadata/labels/boundary-policy~1max-user-namespaces", "value": "lots"}],
 	)
 	nodes.userns(bad).state == "disabled"
+}
+
+# userns_of and seccomp_default_of take the class from the caller (a NodePool's, from its nodeClassRef), so a
+# node view with no osImage still gets its class's defaults.
+test_facts_of_given_class if {
+	view := {"metadata": {"labels": {}, "annotations": {}}}
+	nodes.userns_of(view, "bottlerocket") == {
+		"state": "disabled",
+		"why": "Bottlerocket sets user.max_user_namespaces = 0 by default",
+	}
+	nodes.userns_of(view, "auto-mode").why == "EKS Auto Mode nodes are Bottlerocket with user.max_user_namespaces = 0"
+	nodes.userns_of(view, "al2023").state == "enabled"
+	nodes.userns_of(view, "unknown") == {"state": "unknown", "why": "user namespace support is not known for this node"}
+	nodes.seccomp_default_of(view, "al2") == {"state": "false", "why": "Amazon Linux kubelets leave seccompDefault off"}
+
+	# A Bottlerocket pool's version is not known before a node is launched.
+	nodes.seccomp_default_of(view, "bottlerocket") == {
+		"state": "unknown",
+		"why": "the kubelet seccompDefault setting is not known for this node",
+	}
+	labelled := {"metadata": {"labels": {"boundary-policy/max-user-namespaces": "10"}}}
+	nodes.userns_of(labelled, "bottlerocket").state == "enabled"
+	annotated := {"metadata": {"annotations": {"boundary-policy/seccomp-default": "true"}}}
+	nodes.seccomp_default_of(annotated, "unknown").state == "true"
 }
 
 _karpenter_node := json.patch(
@@ -120,10 +160,21 @@ test_userns_from_karpenter_user_data if {
 	seccomp == {"state": "false", "why": "EC2NodeClass cls user data sets seccomp-default = false"}
 }
 
+# The last setting in the user data wins, as in a TOML file read top to bottom.
+test_karpenter_user_data_last_setting_wins if {
+	user_data := concat("\n", [
+		`"user.max_user_namespaces" = "65536"`,
+		`"user.max_user_namespaces" = "0"`,
+	])
+	userns := nodes.userns(_karpenter_node) with data.inventory as _karpenter(user_data)
+	userns == {"state": "disabled", "why": "EC2NodeClass cls user data sets user.max_user_namespaces = 0"}
+}
+
 test_karpenter_without_settings_uses_defaults if {
 	nodes.userns(_karpenter_node).state == "disabled" with data.inventory as _karpenter("[settings.host-containers]\n")
 	nodes.node_class(_karpenter_node).name == "cls" with data.inventory as _karpenter("")
 	not nodes.node_class(_karpenter_node) with data.inventory as _karpenter(7)
+	not nodes.node_class(_br133) with data.inventory as _karpenter("")
 }
 
 test_seccomp_default if {
@@ -151,12 +202,23 @@ test_seccomp_default_kubelet_version if {
 	nodes.seccomp_default(node).state == "true"
 }
 
+test_k8s_version if {
+	nodes.k8s_version(_br130) == [1, 30]
+	nodes.k8s_version(_auto) == [1, 34]
+	not nodes.k8s_version(_ubuntu)
+}
+
 test_seccomp_default_fact if {
 	node := json.patch(
 		_al2023,
 		[{"op": "add", "path": "/metadata/annotations", "value": {"boundary-policy/seccomp-default": "true"}}],
 	)
 	nodes.seccomp_default(node) == {"state": "true", "why": `boundary-policy/seccomp-default="true"`}
+	maybe := json.patch(
+		_al2023,
+		[{"op": "add", "path": "/metadata/annotations", "value": {"boundary-policy/seccomp-default": "maybe"}}],
+	)
+	nodes.seccomp_default(maybe).state == "false"
 }
 
 test_landlock if {
@@ -164,14 +226,21 @@ test_landlock if {
 		_al2023,
 		[{"op": "add", "path": "/metadata/annotations", "value": {"boundary-policy/landlock": "false"}}],
 	)
-	nodes.landlock(node).state == "false"
-	nodes.landlock(_al2023).state == "unknown"
+	nodes.landlock(node) == {"state": "false", "why": `boundary-policy/landlock="false"`}
+	nodes.landlock(_al2023) == {
+		"state": "unknown",
+		"why": "a Node object does not show whether the Landlock LSM is enabled",
+	}
+	nodes.landlock({"metadata": {"labels": {"boundary-policy/landlock": "yes"}}}).state == "unknown"
 }
 
 test_kernel if {
 	nodes.kernel(_al2023) == [6, 1]
 	nodes.kernel(_br133) == [6, 12]
 	not nodes.kernel({})
+	not nodes.kernel(_node("x", {}, "", "unknown"))
+	nodes.kernel_or_null(_br133) == [6, 12]
+	nodes.kernel_or_null({}) == null
 }
 
 test_at_least if {
@@ -182,178 +251,56 @@ test_at_least if {
 	not nodes.at_least([5, 15], [6, 7])
 }
 
-test_pod_fargate if {
-	nodes.pod_fargate({"spec": {"schedulerName": "fargate-scheduler"}}).field == ["spec", "schedulerName"]
-	nodes.pod_fargate({"spec": {"nodeName": "fargate-ip-1"}}).text == "nodeName: fargate-ip-1"
-	selector := {"eks.amazonaws.com/compute-type": "fargate"}
-	field := nodes.pod_fargate({"spec": {"nodeSelector": selector}}).field
-	field == ["spec", "nodeSelector", "eks.amazonaws.com/compute-type"]
-	requirement := {"key": "eks.amazonaws.com/compute-type", "operator": "In", "values": ["fargate"]}
-	affinity := _affinity({"matchExpressions": [requirement]})
-	nodes.pod_fargate(affinity).text == "required node affinity eks.amazonaws.com/compute-type: fargate"
-	not nodes.pod_fargate({"spec": {"nodeName": "ip-1"}})
+# --- NodePool classes (rules.md §7.14) ----------------------------------------------------------------------
+
+_pool(ref) := {"spec": {"template": {"spec": {"nodeClassRef": ref}}}}
+
+_ec2(name) := {"group": "karpenter.k8s.aws", "kind": "EC2NodeClass", "name": name}
+
+_classes(specs) := {"cluster": {"karpenter.k8s.aws/v1": {"EC2NodeClass": {name: {"spec": spec} |
+	some name, spec in specs
+}}}}
+
+test_pool_class_auto_mode if {
+	nodes.pool_class(_pool({"group": "eks.amazonaws.com", "kind": "NodeClass", "name": "default"})) == "auto-mode"
 }
 
-_all := [_br133, _br130, _al2023, _al2, _auto, _ubuntu, _fargate]
-
-_names(obj) := [n.metadata.name | some n in nodes.candidates_in(obj, _inv(_all).cluster.v1.Node)]
-
-test_candidates_node_name if {
-	_names({"spec": {"nodeName": "al-1"}}) == ["al-1"]
-	_names({"spec": {"nodeName": "gone"}}) == []
+test_pool_class_alias if {
+	inv := _classes({
+		"br": {"amiSelectorTerms": [{"alias": "bottlerocket@latest"}]},
+		"al": {"amiSelectorTerms": [{"alias": "al2023@v20250101"}]},
+		"al2": {"amiSelectorTerms": [{"alias": "al2@latest"}]},
+		"ids": {"amiSelectorTerms": [{"id": "ami-0123"}, {"alias": "bottlerocket@1.46.0"}]},
+	})
+	nodes.pool_class(_pool(_ec2("br"))) == "bottlerocket" with data.inventory as inv
+	nodes.pool_class(_pool(_ec2("al"))) == "al2023" with data.inventory as inv
+	nodes.pool_class(_pool(_ec2("al2"))) == "al2" with data.inventory as inv
+	nodes.pool_class(_pool(_ec2("ids"))) == "bottlerocket" with data.inventory as inv
+	terms := nodes.node_class_object(_pool(_ec2("br"))).spec.amiSelectorTerms with data.inventory as inv
+	terms == [{"alias": "bottlerocket@latest"}]
 }
 
-test_candidates_untainted_nodes_sorted if {
-	_names({"spec": {}}) == ["al-1", "al2-1", "br-130", "br-133", "i-0845", "ubuntu-1"]
+# An alias that names no class falls back to amiFamily (any case); neither known is an unknown class.
+test_pool_class_ami_family if {
+	inv := _classes({
+		"family": {"amiFamily": "Bottlerocket", "amiSelectorTerms": [{"id": "ami-0123"}]},
+		"windows": {"amiFamily": "AL2023", "amiSelectorTerms": [{"alias": "windows2022@latest"}]},
+		"custom": {"amiFamily": "Custom", "amiSelectorTerms": [{"id": "ami-0123"}]},
+		"none": {},
+	})
+	nodes.pool_class(_pool(_ec2("family"))) == "bottlerocket" with data.inventory as inv
+	nodes.pool_class(_pool(_ec2("windows"))) == "al2023" with data.inventory as inv
+	nodes.pool_class(_pool(_ec2("custom"))) == "unknown" with data.inventory as inv
+	nodes.pool_class(_pool(_ec2("none"))) == "unknown" with data.inventory as inv
 }
 
-test_candidates_node_selector if _names({"spec": {"nodeSelector": {"group": "br"}}}) == ["br-130", "br-133"]
-
-_affinity(term) := {"spec": {"affinity": {"nodeAffinity": _required([term])}}}
-
-_required(terms) := {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": terms}}
-
-test_candidates_affinity_operators if {
-	_names(_affinity({"matchExpressions": [{"key": "group", "operator": "In", "values": ["al", "al2"]}]})) == [
-		"al-1",
-		"al2-1",
-	]
-	not_in := {"key": "group", "operator": "NotIn", "values": ["al", "br"]}
-	_names(_affinity({"matchExpressions": [not_in]})) == ["al2-1", "i-0845", "ubuntu-1"]
-	exists := {"key": "eks.amazonaws.com/compute-type", "operator": "Exists"}
-	_names(_affinity({"matchExpressions": [exists]})) == ["i-0845"]
-	_names(_affinity({"matchExpressions": [{"key": "group", "operator": "DoesNotExist"}]})) == ["i-0845", "ubuntu-1"]
-	_names(_affinity({"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["br-133"]}]})) == ["br-133"]
-	_names(_affinity({})) == []
+test_pool_class_unknown if {
+	nodes.pool_class(_pool(_ec2("missing"))) == "unknown" with data.inventory as _classes({})
+	nodes.pool_class({"spec": {}}) == "unknown"
+	not nodes.node_class_object(_pool(_ec2("missing"))) with data.inventory as _classes({})
 }
 
-test_candidates_affinity_numeric if {
-	inv := _inv([
-		_node("a", {"gen": "6"}, "", ""),
-		_node("b", {"gen": "7"}, "", ""),
-		_node("c", {"gen": "x"}, "", ""),
-	])
-	gt_term := _affinity({"matchExpressions": [{"key": "gen", "operator": "Gt", "values": ["6"]}]})
-	[n.metadata.name | some n in nodes.candidates(gt_term)] == ["b"] with data.inventory as inv
-	lt_term := _affinity({"matchExpressions": [{"key": "gen", "operator": "Lt", "values": ["7"]}]})
-	[n.metadata.name | some n in nodes.candidates(lt_term)] == ["a"] with data.inventory as inv
-}
-
-_fargate_pod(tolerations) := {"spec": {
-	"tolerations": tolerations,
-	"nodeSelector": {"eks.amazonaws.com/compute-type": "fargate"},
-}}
-
-test_candidates_tolerations if {
-	_names({"spec": {
-		"tolerations": [{"operator": "Exists"}],
-		"nodeSelector": {"eks.amazonaws.com/compute-type": "fargate"},
-	}}) == ["fargate-ip-10-0-0-1.ec2.internal"]
-	equal_toleration := {"key": "eks.amazonaws.com/compute-type", "value": "fargate", "effect": "NoSchedule"}
-	_names(_fargate_pod([equal_toleration])) == ["fargate-ip-10-0-0-1.ec2.internal"]
-	wrong_effect := {"key": "eks.amazonaws.com/compute-type", "operator": "Exists", "effect": "NoExecute"}
-	_names(_fargate_pod([wrong_effect])) == []
-	wrong_value := {"key": "eks.amazonaws.com/compute-type", "value": "ec2"}
-	_names({"spec": {"tolerations": [wrong_value], "nodeSelector": {"eks.amazonaws.com/compute-type": "fargate"}}}) == []
-}
-
-test_prefer_no_schedule_taint_is_ignored if {
-	node := object.union(
-		_node("soft", {}, "", ""),
-		{"spec": {"taints": [{"key": "k", "effect": "PreferNoSchedule"}]}},
-	)
-	[n.metadata.name | some n in nodes.candidates({"spec": {}})] == ["soft"] with data.inventory as _inv([node])
-}
-
-test_candidates_fargate_scheduler_only_fargate if {
-	pod := {"spec": {"schedulerName": "fargate-scheduler", "tolerations": [{"operator": "Exists"}]}}
-	_names(pod) == ["fargate-ip-10-0-0-1.ec2.internal"]
-}
-
-test_targets_inventory if {
-	ts := nodes.targets_for({"spec": {"nodeSelector": {"group": "al"}}}, {}) with data.inventory as _inv(_all)
-	ts == [{
-		"name": "al-1",
-		"origin": "inventory",
-		"class": "al2023",
-		"userns": {"state": "enabled", "why": "Amazon Linux allows user namespaces"},
-		"seccomp_default": {"state": "false", "why": "Amazon Linux kubelets leave seccompDefault off"},
-		"landlock": {"state": "unknown", "why": "a Node object does not show whether the Landlock LSM is enabled"},
-		"kernel": [6, 1],
-		"kernel_version": "6.1.112-122.189.amzn2023.x86_64",
-	}]
-}
-
-test_targets_node_without_kernel if {
-	ts := nodes.targets_for({"spec": {}}, {}) with data.inventory as _inv([{"metadata": {"name": "bare"}}])
-	ts[0].kernel == null
-	ts[0].kernel_version == ""
-}
-
-test_targets_fargate_from_inventory if {
-	pod := {"spec": {"schedulerName": "fargate-scheduler", "tolerations": [{"operator": "Exists"}]}}
-	names := [t.name | some t in nodes.targets_for(pod, {})] with data.inventory as _inv(_all)
-	names == ["fargate-ip-10-0-0-1.ec2.internal"]
-}
-
-test_targets_fargate_from_pod if {
-	ts := nodes.targets_for({"spec": {"schedulerName": "fargate-scheduler"}}, {"nodeKind": "al2023"})
-	count(ts) == 1
-	ts[0].name == null
-	ts[0].class == "fargate"
-	ts[0].origin == "pod"
-	ts[0].why == "the pod's schedulerName: fargate-scheduler"
-}
-
-test_targets_parameter if {
-	ts := nodes.targets_for({"spec": {}}, {"nodeKind": "bottlerocket"})
-	[t.class | some t in ts] == ["bottlerocket"]
-	ts[0].userns.state == "disabled"
-	ts[0].seccomp_default.state == "unknown"
-}
-
-test_targets_parameter_ignored_with_candidates if {
-	pod := {"spec": {"nodeName": "al-1"}}
-	names := [t.name | some t in nodes.targets_for(pod, {"nodeKind": "bottlerocket"})] with data.inventory as _inv(_all)
-	names == ["al-1"]
-}
-
-test_targets_nothing_known if {
-	ts := nodes.targets_for({"spec": {}}, {"nodeKind": "windows"})
-	ts[0].origin == "none"
-	ts[0].userns.state == "unknown"
-}
-
-test_targets_of_input if {
-	pod := {"kind": "Pod", "spec": {"nodeSelector": {"group": "br"}}}
-	[t.name | some t in nodes.targets] == ["br-130", "br-133"] with input as {"review": {"object": pod}}
-		with data.inventory as _inv(_all)
-}
-
-test_non_fargate_targets if {
-	pod := {"kind": "Pod", "spec": {"tolerations": [{"operator": "Exists"}]}}
-	names := [t.name | some t in nodes.non_fargate_targets] with input as {"review": {"object": pod}}
-		with data.inventory as _inv([_al2023, _fargate])
-	names == ["al-1"]
-}
-
-test_describe if {
-	ts := nodes.targets_for({"spec": {}}, {}) with data.inventory as _inv(_all)
-	nodes.describe([ts[0]]) == "node al-1 (Amazon Linux 2023)"
-	nodes.describe(array.slice(ts, 0, 2)) == "nodes al-1 (Amazon Linux 2023) and al2-1 (Amazon Linux 2)"
-	nodes.describe(ts) == "nodes al-1 (Amazon Linux 2023), al2-1 (Amazon Linux 2), br-130 (Bottlerocket) and 3 more"
-	nodes.first_name(ts) == "al-1"
-}
-
-test_describe_virtual if {
-	fargate := nodes.targets_for({"spec": {"schedulerName": "fargate-scheduler"}}, {})
-	nodes.describe(fargate) == "Fargate (the pod's schedulerName: fargate-scheduler)"
-	declared := nodes.targets_for({"spec": {}}, {"nodeKind": "auto-mode"})
-	nodes.describe(declared) == "nodes of kind EKS Auto Mode (parameter nodeKind)"
-	unknown := nodes.targets_for({"spec": {}}, {})
-	nodes.describe(unknown) == "an unknown node (no candidate Node in the inventory and no nodeKind parameter)"
-	nodes.first_name(nodes.targets_for({"spec": {}}, {})) == null
-}
+# --- Landlock (landjail) ----------------------------------------------------------------------------------
 
 _target(kernel, version, class, landlock) := {
 	"kernel": kernel,
