@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -45,16 +44,26 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def opa_server(opa_bin: str) -> Iterator[str]:
+def _start_opa_server(opa_bin: str, *flags: str) -> Iterator[str]:
     """A real `opa run --server` on a free loopback port, stopped after the session."""
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
-        [opa_bin, "run", "--server", "--addr", f"127.0.0.1:{port}", "--log-level", "error", "--skip-version-check"],
+        [
+            opa_bin,
+            "run",
+            "--server",
+            "--addr",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "error",
+            "--skip-version-check",
+            *flags,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, "OPA_TELEMETRY": "false"},
+        # Nothing of the test environment: the engine must not depend on what the server's holds.
+        env={"OPA_TELEMETRY": "false"},
     )
     try:
         deadline = time.monotonic() + 20
@@ -71,3 +80,15 @@ def opa_server(opa_bin: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def opa_server(opa_bin: str) -> Iterator[str]:
+    """An OPA server in its default mode, Rego v1."""
+    yield from _start_opa_server(opa_bin)
+
+
+@pytest.fixture(scope="session")
+def opa_server_v0(opa_bin: str) -> Iterator[str]:
+    """An OPA server that parses Rego v0 (--v0-compatible), for v0 templates: a server parses in one version."""
+    yield from _start_opa_server(opa_bin, "--v0-compatible")

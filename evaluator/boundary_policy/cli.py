@@ -11,6 +11,7 @@ from boundary_policy.commands import node_facts as node_facts_command
 from boundary_policy.commands import rules as rules_command
 from boundary_policy.commands import test as test_command
 from boundary_policy.commands import verify as verify_command
+from boundary_policy.engine import embedded_opa_version
 
 EXAMPLES = """
 \b
@@ -27,8 +28,28 @@ Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 the ru
 """
 
 
+def print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """`--version`: this release and the OPA inside its embedded engine (Gatekeeper v3.23 runs OPA v1.17.1).
+
+    The engine is loaded only here: the Go runtime it starts must not be running when `eval --jobs` forks.
+    """
+    if not value or ctx.resilient_parsing:
+        return
+    opa = embedded_opa_version()
+    engine = f"embedded OPA v{opa}" if opa else "embedded OPA engine not built"
+    click.echo(f"boundary-policy, version {__version__} ({engine})")
+    ctx.exit()
+
+
 @click.group(epilog=EXAMPLES, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 110})
-@click.version_option(__version__, prog_name="boundary-policy")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=print_version,
+    help="Show the version (and the embedded engine's OPA) and exit.",
+)
 def cli() -> None:
     """Check Kubernetes manifests against the Coder Agent Firewall (Boundary) jail policies,
     with the same Gatekeeper templates your cluster enforces."""

@@ -85,7 +85,7 @@ def ours(engine: Engine, paths: Sequence[Path]) -> tuple[Counter[Result], Evalua
 
 @pytest.fixture(scope="session", params=["embedded", "opa"])
 def engine(request: pytest.FixtureRequest, opa_bin: str) -> Iterator[Engine]:
-    """Both backends: the embedded OPA (with the `opa` CLI fallback) and the `opa` CLI."""
+    """Both backends: the embedded OPA and the `opa` CLI, each on its own."""
     chosen = open_engine("embedded", opa_bin=opa_bin) if request.param == "embedded" else OpaCliEngine(opa_bin)
     yield chosen
     chosen.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from boundary_policy.engine import embedded
+from boundary_policy.engine import embedded, native
 from boundary_policy.engine.base import (
     UNDEFINED,
     CompiledPolicy,
@@ -29,33 +29,35 @@ __all__ = [
     "OpaServerEngine",
     "Outcome",
     "RegoVersion",
+    "embedded_opa_version",
     "open_engine",
 ]
 
+
 INSTALL_HINT = (
-    "no Rego engine available. Either install the embedded engine "
-    "(pip install --ignore-requires-python opa-golib-python-bindings==0.4.4, or run scripts/setup), "
-    "or install OPA (go install github.com/open-policy-agent/opa@v1.17.1) and pass --engine opa / --opa-bin PATH, "
-    "or point --opa-url at a running OPA server."
+    "the embedded OPA engine is not built. Install boundary-policy with Go available (pip install . builds it; "
+    "in a checkout, scripts/setup), or run an `opa` binary: --engine opa [--opa-bin PATH], or --opa-url URL."
 )
 
 
 def open_engine(name: str | None = None, *, opa_bin: str | None = None, opa_url: str | None = None) -> Engine:
-    """The engine to use: `embedded` where importable, else `opa` on PATH; raises EngineUnavailable.
+    """The engine asked for: `embedded` by default, `opa` (CLI or --opa-url server); raises EngineUnavailable.
 
-    The embedded engine falls back to the `opa` CLI for inputs that hit builtin errors (see embedded.py),
-    when an `opa` binary can be found.
+    There is no fallback from one engine to another: each gives Gatekeeper's results on its own.
     """
-    if name in (None, "embedded") and opa_url is None and embedded.available():
-        opa = find_opa(opa_bin)
-        if opa is None:
-            return EmbeddedEngine()
-        cli = OpaCliEngine(opa)
-        return EmbeddedEngine(fallback=lambda modules, data, version: cli.compile(modules, data, rego_version=version))
-    if name == "embedded":
-        raise EngineUnavailable(INSTALL_HINT)
     if opa_url is not None:
+        if name == "embedded":
+            raise EngineUnavailable("--opa-url needs --engine opa")
         return OpaServerEngine(opa_url)
+    if name in (None, "embedded"):
+        if not embedded.available():
+            raise EngineUnavailable(INSTALL_HINT)
+        return EmbeddedEngine()
     if find_opa(opa_bin) is None:
-        raise EngineUnavailable(INSTALL_HINT if name is None else f"`opa` not found. {INSTALL_HINT}")
+        raise EngineUnavailable(f"`{opa_bin or 'opa'}` not found (install OPA v1.17.1, or pass --opa-bin PATH)")
     return OpaCliEngine(opa_bin)
+
+
+def embedded_opa_version() -> str | None:
+    """The OPA release inside the embedded engine, e.g. "1.17.1"; None when it is not built."""
+    return native.opa_version()

@@ -2,7 +2,7 @@
 
 Every backend runs the real OPA (Go) evaluator. Semantics follow Gatekeeper's use of OPA: builtin
 errors make the expression undefined (OPA's default, non-strict mode), conflicts and other evaluation
-errors are reported per input.
+errors are reported per input, the builtins Gatekeeper disables are refused at compile (restrictions.py).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from boundary_policy.engine.restrictions import NO_RUNTIME
 from boundary_policy.model import JSON
 
 ErrorKind = Literal["parse", "compile", "eval"]
@@ -121,10 +122,11 @@ def kind_of_code(code: str) -> ErrorKind:
 
 def batch_query(query: str) -> str:
     """A query that evaluates `query` once per element of `input.batch`: [[value]] or [] when undefined."""
-    # Written without `in`/`if` so it parses in OPA's v0-compatible mode too.
+    # Written without `in`/`if` so it parses in OPA's v0-compatible mode too. opa.runtime() is {} as in
+    # Gatekeeper, whatever the CLI's or server's environment holds.
     return (
         f"{RESULT_VAR} := [__bp_r | __bp_in := input.batch[_]; "
-        f"__bp_r := [__bp_v | __bp_v := ({query})] with input as __bp_in]"
+        f"__bp_r := [__bp_v | __bp_v := ({query})] with input as __bp_in {NO_RUNTIME}]"
     )
 
 

@@ -1,4 +1,8 @@
-"""The `opa` binary: `opa check` to compile, one `opa eval` per batch of inputs."""
+"""The `opa` binary: `opa check` to compile, one `opa eval` per batch of inputs.
+
+Both run with Gatekeeper's restrictions (restrictions.py): a capabilities file without the disabled builtins,
+and an empty environment, so nothing of the caller's environment reaches a template.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from boundary_policy.engine import restrictions
 from boundary_policy.engine.base import (
     RESULT_VAR,
     EngineError,
@@ -30,12 +35,22 @@ def find_opa(opa_bin: str | None = None) -> str | None:
     return found if opa_bin else shutil.which("opa")
 
 
+def _run_opa(opa: str, args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    # argv list, no shell; an empty environment so a template cannot read the caller's (opa.runtime().env).
+    return subprocess.run([opa, *args], cwd=cwd, capture_output=True, text=True, check=False, env={})
+
+
 class OpaCliPolicy:
-    def __init__(self, opa: str, modules: Sequence[Module], data: JSON, rego_version: RegoVersion) -> None:
+    def __init__(
+        self, opa: str, capabilities: JSON, modules: Sequence[Module], data: JSON, rego_version: RegoVersion
+    ) -> None:
         self._opa = opa
         self._dir = tempfile.TemporaryDirectory(prefix="boundary-policy-opa-")
         self._workdir = Path(self._dir.name)
-        self._version_flags = ["--v0-compatible"] if rego_version == "v0" else []
+        (self._workdir / "capabilities.json").write_text(json.dumps(capabilities), encoding="utf-8")
+        self._flags = ["--capabilities", "capabilities.json"]
+        if rego_version == "v0":
+            self._flags.append("--v0-compatible")
         self._load_args: list[str] = []
         # Files are named m<N>.rego: `opa` reads only *.rego files and takes `a:b` as a data path
         # mapping, so module names like `template` or `template:Kind` cannot be file names. Error
@@ -57,13 +72,7 @@ class OpaCliPolicy:
             raise
 
     def _run(self, args: list[str]) -> tuple[int, JSON]:
-        completed = subprocess.run(  # argv list, no shell
-            [self._opa, *args],
-            cwd=self._workdir,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        completed = _run_opa(self._opa, args, self._workdir)
         # `opa eval` reports errors on stdout, `opa check` on stderr; both as JSON with --format json.
         text = completed.stdout.strip() or completed.stderr.strip() or "{}"
         try:
@@ -83,7 +92,7 @@ class OpaCliPolicy:
         modules = [arg for arg in self._load_args if arg.startswith("modules/")]
         if not modules:
             return
-        code, output = self._run(["check", "--format", "json", *self._version_flags, *modules])
+        code, output = self._run(["check", "--format", "json", *self._flags, *modules])
         if code != 0:
             self._raise_first(output, "rego_compile_error")
 
@@ -98,7 +107,7 @@ class OpaCliPolicy:
                 "eval",
                 "--format",
                 "json",
-                *self._version_flags,
+                *self._flags,
                 *self._load_args,
                 "--input",
                 "batch.json",
@@ -124,11 +133,23 @@ class OpaCliEngine:
                 f"`{opa_bin}` not found" if opa_bin else "no `opa` binary on PATH (use --opa-bin PATH)"
             )
         self.binary = found
+        self._capabilities: JSON = None
+
+    def capabilities(self) -> JSON:
+        """This binary's own capabilities without the builtins Gatekeeper disables (asked once)."""
+        if self._capabilities is None:
+            completed = _run_opa(self.binary, ["capabilities", "--current"])
+            try:
+                self._capabilities = restrictions.capabilities(json.loads(completed.stdout))
+            except (json.JSONDecodeError, AttributeError):
+                message = completed.stderr.strip() or completed.stdout.strip()
+                raise EngineError("compile", f"`{self.binary} capabilities --current` failed: {message}") from None
+        return self._capabilities
 
     def compile(
         self, modules: Sequence[Module], data: JSON = None, *, rego_version: RegoVersion = "v1"
     ) -> OpaCliPolicy:
-        return OpaCliPolicy(self.binary, modules, data, rego_version)
+        return OpaCliPolicy(self.binary, self.capabilities(), modules, data, rego_version)
 
     def close(self) -> None:
         pass

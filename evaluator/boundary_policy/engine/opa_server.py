@@ -1,19 +1,24 @@
 """A running OPA server spoken to over its REST API (`--opa-url`).
 
 A server has one policy store, so compiled policies take turns: the one being evaluated is loaded
-(PUT /v1/policies, PUT /v1/data/<key>) and the previous one removed. Use a server dedicated to the run;
-v0 modules are rewritten to v1 because a server parses in its own (default v1) mode.
+(PUT /v1/policies, PUT /v1/data/<key>) and the previous one removed. Use a server dedicated to the run.
+
+A server parses every module in its own Rego version (v1, or v0 when started with --v0-compatible), so it
+runs templates of that version only. It cannot be given capabilities either: after loading, the modules
+the server compiled are searched for calls to the builtins Gatekeeper disables (restrictions.py).
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
+from boundary_policy.engine import restrictions
 from boundary_policy.engine.base import (
     RESULT_VAR,
     EngineError,
@@ -23,6 +28,7 @@ from boundary_policy.engine.base import (
     RegoVersion,
     batch_query,
     error_from_json,
+    error_from_text,
     evaluate_in_batches,
     kind_of_code,
 )
@@ -38,10 +44,14 @@ def _raise_for(response: httpx.Response, default_kind: str) -> None:
         body: Any = response.json()
     except ValueError:
         raise EngineError("eval", f"OPA server: HTTP {response.status_code}: {response.text.strip()}") from None
-    errors = body.get("errors") or [body]
+    errors = body.get("errors")
+    if not errors:
+        # Some refusals (an empty module) come as one message, "<file>:<row>: <code>: <text>".
+        located = error_from_text("eval", str(body.get("message", "")))
+        code = located.message.split(":")[0] if located.file else default_kind
+        raise EngineError(kind_of_code(code), located.message, located.file, located.line or None)
     first = errors[0]
-    code = str(first.get("code", default_kind))
-    raise error_from_json(kind_of_code(code), first)
+    raise error_from_json(kind_of_code(str(first.get("code", default_kind))), first)
 
 
 class OpaServerPolicy:
@@ -50,10 +60,14 @@ class OpaServerPolicy:
     ) -> None:
         self._engine = engine
         self._prefix = f"boundary-policy/{next(_ids)}"
-        if rego_version == "v0":
-            from boundary_policy.regov0 import v0_to_v1  # only v0 templates need it
-
-            modules = [Module(m.name, v0_to_v1(m.source)) for m in modules]
+        served = engine.rego_version()
+        if rego_version != served:
+            flag = "with" if rego_version == "v0" else "without"
+            raise EngineError(
+                "compile",
+                f"the OPA server at {engine.url} parses Rego {served} and these modules are Rego {rego_version}: "
+                f"use a server started {flag} --v0-compatible, or another engine",
+            )
         self._modules = tuple(modules)
         self._data = data if isinstance(data, dict) else {}
         engine.activate(self)
@@ -88,12 +102,24 @@ class OpaServerPolicy:
                 if error is not None and len(failed) == len(pending):
                     raise error
                 pending = failed
+            self._refuse_disabled_builtins(client)
         except EngineError as error:
             for policy_id in loaded:
                 client.delete(f"/v1/policies/{quote(policy_id, safe='')}")
             if error.file and error.file.startswith(self._prefix + "/"):
                 error.file = error.file.removeprefix(self._prefix + "/")
             raise
+
+    def _refuse_disabled_builtins(self, client: httpx.Client) -> None:
+        for module in self._modules:
+            response = client.get(f"/v1/policies/{quote(f'{self._prefix}/{module.name}', safe='')}")
+            _raise_for(response, "eval_error")
+            called = set(_called_functions(response.json()["result"]["ast"]))
+            for name in restrictions.DISABLED_BUILTINS:
+                if name in called:
+                    raise EngineError(
+                        "compile", restrictions.undefined_function(name), module.name, _call_line(module.source, name)
+                    )
 
     def unload(self, client: httpx.Client) -> None:
         for module in self._modules:
@@ -120,6 +146,48 @@ class OpaServerPolicy:
         self._engine.deactivate(self)
 
 
+def _called_functions(node: JSON) -> Iterator[str]:
+    """Names of the functions called in a module's AST as the server returns it (compiled: a user function is
+    a full data ref by then, so a builtin's name cannot be a user's function)."""
+    if isinstance(node, dict):
+        terms = node.get("terms")
+        if isinstance(terms, list) and terms:
+            yield from _ref_name(terms[0])
+        if node.get("type") == "call" and isinstance(node.get("value"), list) and node["value"]:
+            yield from _ref_name(node["value"][0])
+        for value in node.values():
+            yield from _called_functions(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _called_functions(value)
+
+
+def _ref_name(term: JSON) -> Iterator[str]:
+    if isinstance(term, dict) and term.get("type") == "ref" and isinstance(term.get("value"), list):
+        parts = term["value"]
+        if parts and parts[0].get("type") == "var" and all(p.get("type") == "string" for p in parts[1:]):
+            yield ".".join(str(p["value"]) for p in parts)
+
+
+# Comments and strings, skipped when looking for where a builtin is called.
+_NOT_CODE = re.compile(r'#[^\n]*|"(?:[^"\\\n]|\\.)*"|`[^`]*`')
+
+
+def _call_line(source: str, name: str) -> int | None:
+    """The line of the first call of builtin `name` in `source` (the server's AST carries no locations)."""
+    call = re.compile(r"(?<![\w.])" + re.escape(name) + r"\(")
+    position = 0
+    for skipped in [*_NOT_CODE.finditer(source), None]:
+        end = skipped.start() if skipped else len(source)
+        found = call.search(source, position, end)
+        if found:
+            return source.count("\n", 0, found.start()) + 1
+        if skipped is None:
+            return None
+        position = skipped.end()
+    return None
+
+
 class OpaServerEngine:
     name = "opa"
 
@@ -127,11 +195,23 @@ class OpaServerEngine:
         self.url = url.rstrip("/")
         self.client = httpx.Client(base_url=self.url, timeout=timeout)
         self._active: OpaServerPolicy | None = None
+        self._rego_version: RegoVersion | None = None
         try:
             self.client.get("/health").raise_for_status()
         except httpx.HTTPError as error:
             self.client.close()
             raise EngineUnavailable(f"OPA server at {self.url} is not reachable: {error}") from None
+
+    def rego_version(self) -> RegoVersion:
+        """The Rego version the server parses modules in: a v1-only module is refused by a v0 server."""
+        if self._rego_version is None:
+            probe = f"/v1/policies/{quote('boundary-policy/probe', safe='')}"
+            v1_only = b"package boundary_policy_probe\n\np if { true }\n"
+            response = self.client.put(probe, content=v1_only, headers={"Content-Type": "text/plain"})
+            self._rego_version = "v1" if response.is_success else "v0"
+            if response.is_success:
+                self.client.delete(probe)
+        return self._rego_version
 
     def activate(self, policy: OpaServerPolicy) -> None:
         if self._active is policy:
