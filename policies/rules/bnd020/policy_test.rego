@@ -18,6 +18,28 @@ test_bottlerocket_default if {
 	}}
 }
 
+# An empty Karpenter NodePool is a candidate (rules.md §7.14): the node it would launch has user namespaces off.
+test_empty_bottlerocket_nodepool if {
+	v := bnd020.violation with input as fx.review(fx.pod([fx.nsjail(fx.option_b)]))
+		with data.inventory as fx.empty_bottlerocket_pool
+	v == {{
+		"msg": concat("", [
+			`Pod coder/ws container "dev" runs Boundary's nsjail with a user namespace, but user namespaces are disabled `,
+			"on NodePool bottlerocket (Bottlerocket, EC2NodeClass bottlerocket) (Bottlerocket sets ",
+			"user.max_user_namespaces = 0 by default), so the jail cannot start; fix: add [settings.kernel.sysctl] ",
+			`"user.max_user_namespaces" = "65536" to the Bottlerocket user data of those nodes, or run Boundary with `,
+			"--no-user-namespace (BOUNDARY_NO_USER_NAMESPACE=true) and add SYS_ADMIN.",
+		]),
+		"details": {"rule": "BND020", "container": "dev", "node": null, "field": ["spec", "containers", 0]},
+	}}
+}
+
+# The pool is no candidate for a pod that selects a label the pool does not give its nodes.
+test_nodepool_not_selected_passes if {
+	count(bnd020.violation) == 0 with input as fx.review(fx.on("al", [fx.nsjail(fx.option_b)]))
+		with data.inventory as fx.empty_bottlerocket_pool
+}
+
 test_pod_sysctl_is_ineffective if {
 	sysctls := [{"name": "user.max_user_namespaces", "value": "10"}]
 	obj := fx.pod_with([fx.nsjail(fx.option_b)], {"securityContext": {"sysctls": sysctls}})
@@ -49,6 +71,8 @@ test_no_user_namespace_passes if {
 test_auto_mode_is_bnd022 if {
 	count(bnd020.violation) == 0 with input as fx.review(fx.on("auto", [fx.nsjail(fx.option_b)]))
 		with data.inventory as fx.inventory([fx.auto_mode])
+	count(bnd020.violation) == 0 with input as fx.review(fx.pod([fx.nsjail(fx.option_b)]))
+		with data.inventory as fx.auto_mode_pool
 }
 
 test_amazon_linux_passes if {

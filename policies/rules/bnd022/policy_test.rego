@@ -18,6 +18,22 @@ test_auto_mode if {
 	}}
 }
 
+# EKS Auto Mode's NodePool is a candidate before any node of it exists (rules.md §7.14).
+test_auto_mode_nodepool if {
+	v := bnd022.violation with input as fx.review(fx.pod([fx.nsjail(fx.option_b)]))
+		with data.inventory as fx.auto_mode_pool
+	v == {{
+		"msg": concat("", [
+			`Pod coder/ws container "dev" runs Boundary's nsjail with a user namespace on NodePool general-purpose `,
+			"(EKS Auto Mode, NodeClass default), where user namespaces are disabled and cannot be enabled (Auto Mode ",
+			"NodeClasses have no user data), so the jail cannot start; fix: run Boundary with --no-user-namespace ",
+			"(BOUNDARY_NO_USER_NAMESPACE=true) and add NET_ADMIN and SYS_ADMIN, or use landjail on nodes with kernel 6.7 ",
+			"or later.",
+		]),
+		"details": {"rule": "BND022", "container": "dev", "node": null, "field": ["spec", "containers", 0]},
+	}}
+}
+
 test_declared_auto_mode if {
 	v := bnd022.violation with input as fx.review_with(fx.pod([fx.nsjail(fx.option_b)]), {"nodeKind": "auto-mode"})
 	count(v) == 1

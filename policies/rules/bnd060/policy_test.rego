@@ -36,6 +36,23 @@ test_landlock_disabled if {
 	contains(x.msg, `where Landlock is disabled (boundary-policy/landlock="false")`)
 }
 
+# A NodePool's kernel is unknown before it launches a node: BND060 only when its template records Landlock off.
+test_nodepool_landlock_disabled if {
+	count(bnd060.violation) == 0 with input as fx.review(fx.pod([fx.landjail({})]))
+		with data.inventory as fx.empty_bottlerocket_pool
+	pool := json.patch(fx.empty_bottlerocket_pool, [{
+		"op": "add", "path": "/cluster/karpenter.sh~1v1/NodePool/bottlerocket/spec/template/metadata",
+		"value": {"labels": {"boundary-policy/landlock": "false"}},
+	}])
+	v := bnd060.violation with input as fx.review(fx.pod([fx.landjail({})])) with data.inventory as pool
+	some x in v
+	contains(x.msg, concat("", [
+		"landjail on NodePool bottlerocket (Bottlerocket, EC2NodeClass bottlerocket), ",
+		`where Landlock is disabled (boundary-policy/landlock="false")`,
+	]))
+	x.details.node == null
+}
+
 test_new_kernel_passes if {
 	inp := fx.review(fx.pod([fx.landjail({})]))
 	inv := fx.inventory([fx.al2023])
