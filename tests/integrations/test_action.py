@@ -94,23 +94,33 @@ def installed(action: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) 
     venv.create(environment, with_pip=True)
     bin_dir = environment / "bin"
     inputs = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
-    install = action["runs"]["steps"][1]
+    install = next(step for step in action["runs"]["steps"] if step.get("name") == "Install boundary-policy")
     result = run_step(install, inputs, bin_dir, environment, {})
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.strip().endswith(
-        subprocess.run([sys.executable, "-m", "boundary_policy", "--version"], capture_output=True, text=True)
-        .stdout.strip()
-        .split()[-1]
-    )
+    here = subprocess.run([sys.executable, "-m", "boundary_policy", "--version"], capture_output=True, text=True)
+    assert result.stdout.strip().endswith(here.stdout.strip())
     return bin_dir, inputs
+
+
+def test_setup_go_comes_before_the_install(action: dict[str, Any]) -> None:
+    steps = action["runs"]["steps"]
+    go = next(i for i, step in enumerate(steps) if str(step.get("uses", "")).startswith("actions/setup-go@"))
+    install = next(i for i, step in enumerate(steps) if step.get("name") == "Install boundary-policy")
+    assert go < install
+    assert steps[go]["with"]["go-version-file"] == "${{ github.action_path }}/native/go.mod"
 
 
 def test_install_step_installs_the_checkout_and_the_embedded_engine(installed: tuple[Path, dict[str, Any]]) -> None:
     bin_dir, _ = installed
-    probe = "import boundary_policy, opa_bindings; print(boundary_policy.__file__)"
+    probe = (
+        "import boundary_policy; from boundary_policy.engine import native; "
+        "print(boundary_policy.__file__, native.library_path(), native.opa_version())"
+    )
     result = subprocess.run([bin_dir / "python", "-c", probe], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert str(bin_dir.parent) in result.stdout  # the installed copy, not the source tree
+    package, library, opa = result.stdout.split()
+    assert str(bin_dir.parent) in package  # the installed copy, not the source tree
+    assert str(bin_dir.parent) in library and opa == "1.17.1"  # the engine built into the installed wheel
 
 
 @pytest.mark.skipif(not eval_available(), reason="`boundary-policy eval` is not in this build yet")
