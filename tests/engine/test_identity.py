@@ -7,7 +7,9 @@ net.lookup_ip_addr refused at compile, opa.runtime() empty. No backend falls bac
 from __future__ import annotations
 
 import json
+import os
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -418,3 +420,27 @@ def test_sprintf_verb_mismatch_reads_as_in_gatekeeper(backends: dict[str, Engine
     same = ["null", "true", "s", "[1]", '{"a": 1}']
     expected = [*same, "%!s(int=0)", "%!s(float64=1)", "%!s(float64=1.5)", "%!s(float64=1e+21)"]
     assert got == dict.fromkeys(got, expected)
+
+
+def test_a_policy_used_across_a_fork_fails_instead_of_hanging() -> None:
+    """The Go runtime does not survive fork(): a child that inherited a loaded library gets an error."""
+    policy = EmbeddedEngine().compile(MODULES, DATA)
+    try:
+        reader, writer = os.pipe()
+        with warnings.catch_warnings():
+            # Python 3.12+ warns that forking a process with threads (Go's) is unsafe: that is the point here.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            child = os.fork()
+        if child == 0:  # pragma: no cover - runs in the child
+            os.close(reader)
+            (outcome,) = policy.evaluate("data.identity.echo", [{"value": 1}])
+            os.write(writer, str(outcome.error).encode())
+            os._exit(0)
+        os.close(writer)
+        with os.fdopen(reader) as stream:
+            message = stream.read()
+        os.waitpid(child, 0)
+        assert "forked" in message
+        assert policy.evaluate("data.identity.echo", [{"value": 1}]) == [Outcome(1, True)]
+    finally:
+        policy.close()

@@ -39,17 +39,16 @@ def _error(errors: list[dict[str, Any]]) -> EngineError:
 
 class EmbeddedPolicy:
     def __init__(self, modules: Sequence[Module], data: JSON, rego_version: RegoVersion) -> None:
+        request = {
+            "modules": [{"name": m.name, "source": m.source} for m in modules],
+            "data": data,
+            "rego_version": rego_version,
+        }
         try:
             self._library = native.load()
+            reply = self._library.compile(request)
         except native.LibraryMissing as error:
             raise EngineError("compile", str(error)) from None
-        reply = self._library.compile(
-            {
-                "modules": [{"name": m.name, "source": m.source} for m in modules],
-                "data": data,
-                "rego_version": rego_version,
-            }
-        )
         if "errors" in reply:
             raise _error(reply["errors"])
         self._handle: int = reply["policy"]
@@ -63,7 +62,10 @@ class EmbeddedPolicy:
             return [Outcome(error=EngineError("eval", "the policy is closed"))] * len(inputs)
         for start in range(0, len(inputs), CHUNK):
             chunk = list(inputs[start : start + CHUNK])
-            reply = self._library.evaluate(self._handle, bound, chunk)
+            try:
+                reply = self._library.evaluate(self._handle, bound, chunk)
+            except native.LibraryMissing as error:
+                reply = {"errors": [{"code": "eval_error", "message": str(error)}]}
             if "errors" in reply:
                 outcomes += [Outcome(error=_error(reply["errors"]))] * len(chunk)
                 continue

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,10 @@ def library_path() -> Path | None:
     return next((path for path in candidates if path.is_file()), None)
 
 
+class LibraryMissing(Exception):
+    """The library is not installed, cannot be loaded, or cannot be used in this process."""
+
+
 class Library:
     """Typed calls into the library; each returns the decoded JSON reply."""
 
@@ -45,6 +50,14 @@ class Library:
         lib.bp_free.restype = None
         self._lib = lib
         self.path = path
+        self._pid = os.getpid()
+
+    def _same_process(self) -> None:
+        # A call into a Go runtime inherited through fork() can hang forever; fail instead.
+        if os.getpid() != self._pid:
+            raise LibraryMissing(
+                "the embedded OPA engine was loaded before this process was forked, and Go does not survive a fork"
+            )
 
     def _reply(self, pointer: int | None) -> dict[str, Any]:
         if not pointer:
@@ -57,23 +70,23 @@ class Library:
         return reply
 
     def version(self) -> dict[str, Any]:
+        self._same_process()
         return self._reply(self._lib.bp_version())
 
     def compile(self, request: JSON) -> dict[str, Any]:
+        self._same_process()
         payload = json.dumps(request).encode()
         return self._reply(self._lib.bp_compile(payload, len(payload)))
 
     def evaluate(self, policy: int, query: str, inputs: list[JSON]) -> dict[str, Any]:
+        self._same_process()
         query_bytes = query.encode()
         payload = json.dumps(inputs).encode()
         return self._reply(self._lib.bp_eval(policy, query_bytes, len(query_bytes), payload, len(payload)))
 
     def close(self, policy: int) -> None:
-        self._lib.bp_close(policy)
-
-
-class LibraryMissing(Exception):
-    """The library is not installed or cannot be loaded."""
+        if os.getpid() == self._pid:
+            self._lib.bp_close(policy)
 
 
 @functools.cache
