@@ -338,6 +338,7 @@ V0_QUERIES = [
     "data.identity_v0.deprecated",
     "data.identity_v0.upper_value",
     "data.identity_v0.helper",
+    "data.identity_v0.is_admin",
 ]
 
 
@@ -358,6 +359,7 @@ def test_v0_results_are_meaningful(backends_v0: dict[str, Engine]) -> None:
         assert (whole["keywords"], whole["sized"], whole["either"], whole["helper"]) == (10, "big", True, 24)
         assert whole["deprecated"]["cast_set"] == [1, 2] and whole["deprecated"]["re_match"] is True
         assert policy.evaluate("data.identity_v0.upper_value", [{"value": 3}])[0] == Outcome()
+        assert policy.evaluate("data.identity_v0.is_admin", [{"user": "root"}])[0] == Outcome(True, True)
     finally:
         policy.close()
 
