@@ -45,13 +45,14 @@ print(count)
 class Run:
     seconds: float
     peak_rss_mb: float
+    cpu_seconds: float
     returncode: int
     stdout: str
     stderr: str
 
 
 def measure(argv: list[str], *, stdout_file: Path | None = None) -> Run:
-    """Run a command to completion; wall time and the child's own peak RSS (from wait4)."""
+    """Run a command to completion; wall time, the child's own peak RSS and CPU seconds (from wait4)."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         # The pinned tools (scripts/setup) first on PATH, so `--engine opa` finds the pinned `opa`.
@@ -65,7 +66,8 @@ def measure(argv: list[str], *, stdout_file: Path | None = None) -> Run:
         stdout, stderr = out.read().decode(), err.read().decode()
     if stdout_file is not None:
         stdout_file.write_text(stdout, encoding="utf-8")
-    return Run(seconds, usage.ru_maxrss / 1024, process.returncode, stdout, stderr)
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(seconds, usage.ru_maxrss / 1024, cpu, process.returncode, stdout, stderr)
 
 
 def eval_argv(manifests: Path, inventory: Path, *extra: str) -> list[str]:
@@ -85,8 +87,7 @@ def eval_argv(manifests: Path, inventory: Path, *extra: str) -> list[str]:
     ]
 
 
-def gator_argv(manifests: Path, inventory: Path) -> list[str]:
-    gatekeeper = ROOT / "gatekeeper"
+def gator_argv(manifests: Path, inventory: Path, gatekeeper: Path = ROOT / "gatekeeper") -> list[str]:
     gator = str(TOOLS / "gator") if (TOOLS / "gator").exists() else shutil.which("gator") or "gator"
     return [
         gator,

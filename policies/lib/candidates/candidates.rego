@@ -4,15 +4,19 @@
 #   What the node-dependent rules evaluate the reviewed pod against (rules.md §3.4, §7.2-§7.4, §7.14): the synced
 #   Nodes it can be scheduled on, the Karpenter/Auto Mode NodePools that could launch a node for it, the pod itself
 #   (Fargate), parameter nodeKind, or nothing known. Gatekeeper evaluates every template on its own and caches
-#   nothing across requests, so each node-dependent template makes this search: the Nodes are read in one pass
-#   that only looks fields up, and everything costly (scheduling test, class, facts) runs once per node group.
+#   nothing across requests, so every node-dependent template makes this search, and it must not cost much per
+#   Node: the Nodes are read in passes that only look fields up (the cheapest rejection first), and everything
+#   costly (scheduling test, class, facts) runs once per node group, Nodes that agree on all it reads.
 package lib.candidates
 
 import data.lib.k8s
 import data.lib.nodes
 import data.lib.scheduling
 
-# --- one pass over the Nodes --------------------------------------------------------------------------------
+# --- which Nodes to read ------------------------------------------------------------------------------------
+#
+# Only inline lookups touch a Node: calling a function with a Node (or its labels) costs several times more,
+# because Gatekeeper's store hands objects over lazily and a function argument is converted whole.
 
 _selector := object.get(k8s.pod, ["spec", "nodeSelector"], {})
 
@@ -21,81 +25,153 @@ _node_name := k8s.pod.spec.nodeName if {
 	k8s.pod.spec.nodeName != ""
 }
 
+# How the pod narrows the Nodes before anything costly runs.
+_narrowing := "nodeName" if {
+	_node_name
+} else := "fargate" if {
+	scheduling.pod_fargate(k8s.pod)
+} else := "nodeSelector" if {
+	count(_selector) > 0
+} else := "none"
+
+# The names of the Nodes the pod's targets are drawn from.
+_names := {_node_name} & object.keys(nodes.inventory_nodes) if {
+	_narrowing == "nodeName"
+} else := fargate_names if {
+	_narrowing == "fargate"
+} else := _selected if {
+	_narrowing == "nodeSelector"
+} else := object.keys(nodes.inventory_nodes)
+
+# One label lookup per Node: the pod's first nodeSelector entry.
+_selected contains name if {
+	key := min(object.keys(_selector))
+	value := _selector[key]
+	some name, node in nodes.inventory_nodes
+	node.metadata.labels[key] == value
+}
+
+# The Nodes of class Fargate (lib.nodes: name prefix, label or taint), one lookup each.
+fargate_names contains name if {
+	some name in object.keys(nodes.inventory_nodes)
+	startswith(name, "fargate-")
+}
+
+fargate_names contains name if {
+	some name, node in nodes.inventory_nodes
+	node.metadata.labels[nodes.compute_type] == "fargate"
+}
+
+fargate_names contains name if {
+	some name, node in nodes.inventory_nodes
+	some taint in node.spec.taints
+	taint.key == nodes.compute_type
+	taint.value == "fargate"
+}
+
+# The Nodes that may be of class auto-mode (lib.nodes: label or osImage), one lookup each.
+auto_mode_names contains name if {
+	some name, node in nodes.inventory_nodes
+	node.metadata.labels[nodes.compute_type] == "auto"
+}
+
+auto_mode_names contains name if {
+	some name, node in nodes.inventory_nodes
+	startswith(node.status.nodeInfo.osImage, "Bottlerocket (EKS Auto")
+}
+
+# --- node groups ------------------------------------------------------------------------------------------
+
 # The label keys a node group must agree on: what the pod's scheduling reads, and what the classes and facts read.
 _label_keys := scheduling.label_keys(k8s.pod) | nodes.label_keys
 
 # Two Nodes with the same key are alike for every rule: the key is the Node reduced to the fields the scheduling
 # test, the classes and the facts read; of the name only whether it starts "fargate-" (it decides the class),
-# unless the pod's affinity matches on names. Missing fields read as the lookups in lib.nodes read them. The key is
-# written out in each rule body: a function call per Node costs as much as the lookups themselves.
-node_keys[name] := key if {
-	node := nodes.inventory_nodes[_node_name]
-	name := _node_name
+# unless the pod's affinity matches on names. Missing fields read as lib.nodes reads them.
+_keys(names) := {name: key |
+	label_keys := _label_keys
+	some name in names
+	node := nodes.inventory_nodes[name]
+	labels := object.get(node, ["metadata", "labels"], {})
+	annotations := object.get(node, ["metadata", "annotations"], {})
+	info := object.get(node, ["status", "nodeInfo"], {})
 	key := [
-		startswith(name, "fargate-"), object.get(_names_read, name, ""),
-		object.filter(object.get(node.metadata, "labels", {}), _label_keys),
-		object.filter(object.get(node.metadata, "annotations", {}), nodes.fact_keys),
+		_name_part(name),
+		{k: v | some k in label_keys; v := labels[k]},
+		{k: v | some k in nodes.fact_keys; v := annotations[k]},
 		object.get(node, ["spec", "taints"], []),
-		object.filter(object.get(node, ["status", "nodeInfo"], {}), nodes.info_keys),
+		{
+			"osImage": object.get(info, "osImage", ""),
+			"kernelVersion": object.get(info, "kernelVersion", ""),
+			"containerRuntimeVersion": object.get(info, "containerRuntimeVersion", ""),
+			"kubeletVersion": object.get(info, "kubeletVersion", ""),
+		},
 	]
 }
 
-# The cheapest rejection first: with a nodeSelector, a single label lookup per Node (an empty selector reads the
-# label "", which no Node has, and wants null). Calling a function with a Node would cost as much as this whole
-# pass: Gatekeeper's store hands the Node over lazily, and a function argument is copied whole.
-node_keys[name] := key if {
-	not _node_name
-	some name, node in nodes.inventory_nodes
-	object.get(node, ["metadata", "labels", _prefilter[0]], null) == _prefilter[1]
-	key := [
-		startswith(name, "fargate-"), object.get(_names_read, name, ""),
-		object.filter(object.get(node.metadata, "labels", {}), _label_keys),
-		object.filter(object.get(node.metadata, "annotations", {}), nodes.fact_keys),
-		object.get(node, ["spec", "taints"], []),
-		object.filter(object.get(node, ["status", "nodeInfo"], {}), nodes.info_keys),
-	]
-}
+# The whole name when the pod's required affinity matches on names (matchFields): then every Node is a group of
+# its own.
+_name_part(name) := name if _reads_names
 
-_prefilter := [key, _selector[key]] if {
-	key := min(object.keys(_selector))
-} else := ["", null]
+else := startswith(name, "fargate-")
 
-# The Node names, only when the pod's required affinity matches on them (matchFields): then every Node is a
-# group of its own.
-_names_read := {name: name | scheduling.reads_node_name(k8s.pod); some name, _ in nodes.inventory_nodes}
+default _reads_names := false
+
+_reads_names if scheduling.reads_node_name(k8s.pod)
+
+# The group key of every Node the pod's targets are drawn from, by name.
+node_keys := _keys(_names)
+
+# The same for the Fargate Nodes among them, and for those that may be Auto Mode: what BND040 and BND022 read.
+fargate_node_keys := node_keys if {
+	_narrowing == "fargate"
+} else := _keys(fargate_names & _names)
+
+auto_mode_node_keys := _keys(auto_mode_names & _names)
+
+# Which key map a target's group came from, for naming its Nodes in messages.
+_keys_of("all") := node_keys
+
+_keys_of("fargate") := fargate_node_keys
+
+_keys_of("auto-mode") := auto_mode_node_keys
 
 # A node group as a Node-shaped view, for lib.nodes and lib.scheduling.
 view(key) := {
-	"metadata": {"name": _view_name(key), "labels": key[2], "annotations": key[3]},
-	"spec": {"taints": key[4]},
-	"status": {"nodeInfo": key[5]},
+	"metadata": {"name": _view_name(key[0]), "labels": key[1], "annotations": key[2]},
+	"spec": {"taints": key[3]},
+	"status": {"nodeInfo": key[4]},
 }
 
-_view_name(key) := "fargate-" if key[0]
+_view_name(part) := part if is_string(part)
 
-else := key[1]
+_view_name(true) := "fargate-"
 
-# The node groups the pod can be scheduled on (spec.nodeName bypasses the scheduler).
-node_groups := [_node_target(key, v) |
-	some key in {key | some key in node_keys}
+_view_name(false) := ""
+
+# The node groups the pod can be scheduled on (spec.nodeName bypasses the scheduler), with their class and facts.
+_groups(keys, scan) := [_node_target(key, v, scan) |
+	some key in {key | some key in keys}
 	v := view(key)
 	_schedulable(v)
 ]
 
-_schedulable(_) if _node_name
+_schedulable(_) if _narrowing == "nodeName"
 
 _schedulable(v) if scheduling.schedulable(k8s.pod, v)
 
-# A candidate with its class and facts.
-_node_target(key, v) := {
+node_groups := _groups(node_keys, "all")
+
+_node_target(key, v, scan) := {
 	"origin": "inventory",
+	"scan": scan,
 	"key": key,
 	"class": nodes.class(v),
 	"userns": nodes.userns(v),
 	"seccomp_default": nodes.seccomp_default(v),
 	"landlock": nodes.landlock(v),
 	"kernel": nodes.kernel_or_null(v),
-	"kernel_version": object.get(key[5], "kernelVersion", ""),
+	"kernel_version": key[4].kernelVersion,
 }
 
 # --- Karpenter and EKS Auto Mode NodePools (rules.md §7.14) -------------------------------------------------
@@ -104,7 +180,7 @@ _pools := object.get(k8s.inventory, ["cluster", "karpenter.sh/v1", "NodePool"], 
 
 # The NodePools that could launch a node for the pod (none when spec.nodeName bypasses the scheduler).
 pool_targets := [_pool_target(name, pool) |
-	not _node_name
+	_narrowing != "nodeName"
 	some name, pool in _pools
 	scheduling.pool_admits(k8s.pod, name, pool)
 ]
@@ -162,6 +238,23 @@ _fargate_targets(signal) := ts if {
 # The targets that are not Fargate: an nsjail container bound for Fargate gets BND040 only (rules.md §7.4).
 non_fargate_targets := [t | some t in targets; t.class != "fargate"]
 
+# The Fargate targets, what BND040 reads: for a pod not bound for Fargate only the Fargate Nodes are read (the
+# whole search only when parameter nodeKind could make the answer a declared Fargate node).
+fargate_targets := [t | some t in targets; t.class == "fargate"] if {
+	_narrowing == "fargate"
+} else := ts if {
+	ts := [t | some t in _groups(fargate_node_keys, "fargate"); t.class == "fargate"]
+	count(ts) > 0
+} else := [t | k8s.params.nodeKind == "fargate"; some t in targets; t.class == "fargate"]
+
+# The non-Fargate targets of class auto-mode, what BND022 reads: the Nodes that may be Auto Mode and the pools
+# (again the whole search only for parameter nodeKind).
+auto_mode_targets := ts if {
+	not scheduling.pod_fargate(k8s.pod)
+	ts := [t | some t in array.concat(_groups(auto_mode_node_keys, "auto-mode"), pool_targets); t.class == "auto-mode"]
+	count(ts) > 0
+} else := [t | k8s.params.nodeKind == "auto-mode"; some t in non_fargate_targets; t.class == "auto-mode"]
+
 # --- messages ---------------------------------------------------------------------------------------------
 
 # How a message names some failing targets, computed once per violation:
@@ -169,7 +262,7 @@ non_fargate_targets := [t | some t in targets; t.class != "fargate"]
 #           "NodePool gpu (Bottlerocket, EC2NodeClass br)", "Fargate (the pod's ...)";
 #   "node": the first Node by name (null when no synced Node is among them), for the violation's details;
 #   "first": the target that explains them: the group of that Node, else the first pool by name.
-summary(ts) := _listed(ts, _members(ts), sort([[t.name, t] | some t in ts; t.origin == "nodepool"])) if {
+summary(ts) := _listed(_members(ts), sort([[t.name, t] | some t in ts; t.origin == "nodepool"])) if {
 	ts[0].origin in {"inventory", "nodepool"}
 } else := {"text": sprintf("Fargate (%s)", [ts[0].why]), "node": null, "first": ts[0]} if {
 	ts[0].origin == "pod"
@@ -181,15 +274,16 @@ summary(ts) := _listed(ts, _members(ts), sort([[t.name, t] | some t in ts; t.ori
 	ts[0].origin == "parameter"
 } else := {"text": sprintf("an unknown node (%s)", [ts[0].why]), "node": null, "first": ts[0]}
 
-# The Nodes of some targets' groups as [name, target], sorted by name: a second pass over the Nodes, made only
-# for a violation.
+# The Nodes of some targets' groups as [name, target], sorted by name: another pass over the Nodes' keys, made
+# only for a violation.
 _members(ts) := sort([[name, by_key[key]] |
 	by_key := {t.key: t | some t in ts; t.origin == "inventory"}
-	some name, key in node_keys
+	some scan in {t.scan | some t in ts; t.origin == "inventory"}
+	some name, key in _keys_of(scan)
 	by_key[key]
 ])
 
-_listed(_, members, pools) := {
+_listed(members, pools) := {
 	"text": _with_noun(count(members), _enumerate(
 		array.concat(
 			[sprintf("%s (%s)", [m[0], nodes.class_names[m[1].class]]) | some m in array.slice(members, 0, 3)],

@@ -27,7 +27,7 @@ import data.lib.candidates
 violation contains {"msg": msg, "details": boundary.details("BND022", c, summary.node, c.path)} if {
 	some c in boundary.nsjail
 	c.no_user_namespace.value == false
-	failing := [t | some t in candidates.non_fargate_targets; t.class == "auto-mode"]
+	failing := candidates.auto_mode_targets
 	count(failing) > 0
 	summary := candidates.summary(failing)
 	msg := sprintf(

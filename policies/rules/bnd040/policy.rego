@@ -27,7 +27,7 @@ import data.lib.scheduling
 
 violation contains {"msg": msg, "details": boundary.details("BND040", c, summary.node, _field(c))} if {
 	some c in boundary.nsjail
-	fargate := [t | some t in candidates.targets; t.class == "fargate"]
+	fargate := candidates.fargate_targets
 	count(fargate) > 0
 	summary := candidates.summary(fargate)
 	msg := sprintf(
