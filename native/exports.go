@@ -14,6 +14,7 @@ import "C"
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"runtime"
 	"runtime/cgo"
 	"unsafe"
@@ -30,6 +31,14 @@ func reply(v any) *C.char {
 		out, _ = json.Marshal(map[string]any{"errors": []Error{{Code: "internal_error", Message: err.Error()}}})
 	}
 	return C.CString(string(out))
+}
+
+// bytesOf copies a buffer passed from C; cgo counts lengths in C int, so larger buffers are refused.
+func bytesOf(p *C.char, length C.size_t) []byte {
+	if length > math.MaxInt32 {
+		panic(fmt.Sprintf("request of %d bytes is larger than 2 GiB", uint64(length)))
+	}
+	return C.GoBytes(unsafe.Pointer(p), C.int(length))
 }
 
 // guard turns a Go panic into an error reply, so a bad template or input cannot take Python down.
@@ -56,7 +65,7 @@ func bp_version() (out *C.char) {
 func bp_compile(request *C.char, length C.size_t) (out *C.char) {
 	defer guard(&out)
 	var req CompileRequest
-	if err := json.Unmarshal(C.GoBytes(unsafe.Pointer(request), C.int(length)), &req); err != nil {
+	if err := json.Unmarshal(bytesOf(request, length), &req); err != nil {
 		return reply(map[string]any{"errors": []Error{{Code: "invalid_request", Message: err.Error()}}})
 	}
 	policy, errs := compile(req)
@@ -76,8 +85,7 @@ func bp_eval(policy C.uintptr_t, query *C.char, queryLength C.size_t, inputs *C.
 	if !ok {
 		return reply(map[string]any{"errors": []Error{{Code: "invalid_request", Message: "not a policy handle"}}})
 	}
-	q := C.GoStringN(query, C.int(queryLength))
-	results, errs := p.evaluate(q, C.GoBytes(unsafe.Pointer(inputs), C.int(inputsLength)))
+	results, errs := p.evaluate(string(bytesOf(query, queryLength)), bytesOf(inputs, inputsLength))
 	if errs != nil {
 		return reply(map[string]any{"errors": errs})
 	}
