@@ -241,7 +241,7 @@ non_fargate_targets := [t | some t in targets; t.class != "fargate"]
 # The Fargate targets, what BND040 reads: for a pod not bound for Fargate only the Fargate Nodes are read (the
 # whole search only when parameter nodeKind could make the answer a declared Fargate node).
 fargate_targets := [t | some t in targets; t.class == "fargate"] if {
-	_narrowing == "fargate"
+	scheduling.pod_fargate(k8s.pod)
 } else := ts if {
 	ts := [t | some t in _groups(fargate_node_keys, "fargate"); t.class == "fargate"]
 	count(ts) > 0

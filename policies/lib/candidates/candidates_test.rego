@@ -343,6 +343,43 @@ test_non_fargate_targets if {
 	_members(ts) == ["al-1"] with input as inp with data.inventory as inv
 }
 
+# --- what BND040 and BND022 read -------------------------------------------------------------------------------
+
+test_fargate_targets if {
+	# Decided from the pod: a fargate- nodeName that is not synced, or the scheduler.
+	by_name := candidates.fargate_targets with input as _review({"nodeName": "fargate-ip-2"})
+		with data.inventory as _inv(_all)
+	[[t.origin, t.class] | some t in by_name] == [["pod", "fargate"]]
+	synced := _review({"nodeName": "fargate-ip-10-0-0-1.ec2.internal"})
+	_origins(candidates.fargate_targets) == ["inventory"] with input as synced with data.inventory as _inv(_all)
+	scheduler := _review({"schedulerName": "fargate-scheduler", "tolerations": [{"operator": "Exists"}]})
+	ts := candidates.fargate_targets with input as scheduler with data.inventory as _inv(_all)
+	_members(ts) == ["fargate-ip-10-0-0-1.ec2.internal"] with input as scheduler with data.inventory as _inv(_all)
+
+	# A pod not bound for Fargate that a Fargate Node would take; one it would not; a declared Fargate node.
+	tolerant := _review({"tolerations": [{"operator": "Exists"}]})
+	fargate := candidates.fargate_targets with input as tolerant with data.inventory as _inv(_all)
+	s := candidates.summary(fargate) with input as tolerant with data.inventory as _inv(_all)
+	s.text == "node fargate-ip-10-0-0-1.ec2.internal (Fargate)"
+	candidates.fargate_targets == [] with input as _review({}) with data.inventory as _inv(_all)
+	declared := candidates.fargate_targets with input as _review_with({}, {"nodeKind": "fargate"})
+	[[t.origin, t.class] | some t in declared] == [["parameter", "fargate"]]
+}
+
+test_auto_mode_targets if {
+	inv := _karpenter({"auto": _pool({}, _auto_ref), "agents": _pool({}, _ec2("br"))}, [_auto, _al2023])
+	ts := candidates.auto_mode_targets with input as _review({}) with data.inventory as inv
+	_origins(ts) == ["inventory", "nodepool"]
+	s := candidates.summary(ts) with input as _review({}) with data.inventory as inv
+	s.text == "node i-0845 (EKS Auto Mode) and NodePool auto (EKS Auto Mode, NodeClass default)"
+	s.node == "i-0845"
+	candidates.auto_mode_targets == [] with input as _review({"nodeSelector": {"group": "al"}}) with data.inventory as inv
+	fargate := _review_with({"schedulerName": "fargate-scheduler"}, {"nodeKind": "auto-mode"})
+	candidates.auto_mode_targets == [] with input as fargate with data.inventory as inv
+	declared := candidates.auto_mode_targets with input as _review_with({}, {"nodeKind": "auto-mode"})
+	[[t.origin, t.class] | some t in declared] == [["parameter", "auto-mode"]]
+}
+
 # --- summary -----------------------------------------------------------------------------------------------------
 
 test_summary_one_node if {

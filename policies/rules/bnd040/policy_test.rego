@@ -27,6 +27,15 @@ test_fargate_candidate_node if {
 	}]
 }
 
+# Fargate decided from the pod's nodeName alone: the Node need not be synced.
+test_fargate_node_name if {
+	obj := fx.pod_with([fx.nsjail(fx.net_admin)], {"nodeName": "fargate-ip-2"})
+	v := bnd040.violation with input as fx.review(obj) with data.inventory as fx.inventory([fx.al2023])
+	[x.details | some x in v] == [{"rule": "BND040", "container": "dev", "node": null, "field": ["spec", "nodeName"]}]
+	some x in v
+	contains(x.msg, "on Fargate (the pod's nodeName: fargate-ip-2)")
+}
+
 test_ec2_passes if {
 	count(bnd040.violation) == 0 with input as fx.review(fx.on("al", [fx.nsjail(fx.net_admin)]))
 		with data.inventory as fx.inventory([fx.al2023, fx.fargate])
