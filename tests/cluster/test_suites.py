@@ -1,0 +1,103 @@
+"""Issue 10: every object of every bundled suite (gatekeeper/suites), judged by the real webhook and audit with
+its case's inventory created as real objects, gets what `boundary-policy eval` reports for the same files.
+
+Cases are grouped by inventory, so each inventory is created once and all its objects are sent in one go. The
+suites' own Constraints (non-default parameters, other enforcement actions) are installed beside the bundle's
+for this module, and eval gets the same files with --constraints, so every object meets every Constraint on
+both sides, as in tests/identity/test_suites_identity.py. The cluster is the reference: where gator and the
+cluster differ, this test decides."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.cluster.harness import Cluster, constraints, enforced_constraints
+from tests.cluster.identity import TALLY, Group, GroupResult, compare_group
+from tests.cluster.inventory import Inventory, read_objects
+from tests.cluster.processes import wait_until
+from tests.identity.suite_batches import bundled_suites
+
+pytestmark = pytest.mark.cluster
+
+
+def _groups() -> tuple[list[Group], list[Path]]:
+    objects: dict[tuple[Path, ...], list[Path]] = {}
+    extra_constraints: list[Path] = []
+    for suite in bundled_suites():
+        base = suite.file.parent
+        for test in suite.tests:
+            if test.skip or test.invalid:
+                continue
+            constraint = (base / test.constraint).resolve()
+            if constraint.parent.name != "constraints" and constraint not in extra_constraints:
+                extra_constraints.append(constraint)
+            for case in test.cases:
+                if case.skip:
+                    continue
+                inventory = tuple(sorted((base / p).resolve() for p in case.inventory))
+                found = objects.setdefault(inventory, [])
+                path = (base / case.object).resolve()
+                if path not in found:
+                    found.append(path)
+    groups = [
+        Group("+".join(p.stem for p in inventory) or "no-inventory", inventory, tuple(paths), tuple(extra_constraints))
+        for inventory, paths in objects.items()
+    ]
+    return groups, extra_constraints
+
+
+GROUPS, EXTRA_CONSTRAINTS = _groups()
+
+
+@pytest.fixture(scope="module")
+def suite_constraints(cluster: Cluster) -> Iterator[None]:
+    """The suites' own Constraints, beside the bundle's, for this module only."""
+    before = enforced_constraints(cluster.api)
+    installed = [obj for path in EXTRA_CONSTRAINTS for obj in read_objects(path)]
+    for obj in installed:
+        cluster.api.create(obj)
+    try:
+        wait_until(
+            "the suites' Constraints enforced",
+            lambda: enforced_constraints(cluster.api) >= before + len(installed),
+            cluster.gatekeeper,
+            120,
+        )
+        yield
+    finally:
+        for obj in installed:
+            cluster.api.delete(obj)
+
+
+@pytest.fixture(scope="module", params=GROUPS, ids=[group.name for group in GROUPS])
+def group(
+    request: pytest.FixtureRequest, suite_constraints: None, cluster: Cluster, inventory: Inventory, cluster_dir: Path
+) -> GroupResult:
+    result = compare_group(cluster, inventory, request.param, cluster_dir)
+    TALLY.add(result)
+    return result
+
+
+def test_webhook_answers_what_eval_reports(group: GroupResult) -> None:
+    differences = group.admission_differences()
+    assert not differences, "\n\n".join(differences)
+
+
+def test_audit_reports_what_eval_reports(group: GroupResult) -> None:
+    differences = group.audit_differences()
+    assert not differences, "\n\n".join(differences)
+
+
+def test_every_suite_object_is_compared() -> None:
+    objects = {case.label for group in GROUPS for case in group.cases()}
+    assert len(GROUPS) >= 20 and len(objects) >= 290, (len(GROUPS), len(objects))
+    assert len(EXTRA_CONSTRAINTS) >= 10
+
+
+def test_suite_constraints_are_in_force(cluster: Cluster, suite_constraints: None) -> None:
+    names = {c["metadata"]["name"] for c in constraints(cluster.api)}
+    wanted = {obj["metadata"]["name"] for path in EXTRA_CONSTRAINTS for obj in read_objects(path)}
+    assert wanted <= names
