@@ -37,7 +37,7 @@ _narrowing := "nodeName" if {
 # The names of the Nodes the pod's targets are drawn from.
 _names := {_node_name} & object.keys(nodes.inventory_nodes) if {
 	_narrowing == "nodeName"
-} else := fargate_names if {
+} else := _fargate_everywhere if {
 	_narrowing == "fargate"
 } else := _selected if {
 	_narrowing == "nodeSelector"
@@ -51,34 +51,57 @@ _selected contains name if {
 	node.metadata.labels[key] == value
 }
 
-# The Nodes of class Fargate (lib.nodes: name prefix, label or taint), one lookup each.
-fargate_names contains name if {
+# The Nodes of class Fargate (lib.nodes: name prefix, label or taint) among those the pod's targets are drawn
+# from: what BND040 reads. Among all Nodes one pass per signal, a lookup each; among a few, Node by Node.
+fargate_names := _fargate_everywhere if {
+	_narrowing in {"none", "fargate"}
+} else := {name | some name in _names; _fargate_node(name)}
+
+_fargate_everywhere contains name if {
 	some name in object.keys(nodes.inventory_nodes)
 	startswith(name, "fargate-")
 }
 
-fargate_names contains name if {
+_fargate_everywhere contains name if {
 	some name, node in nodes.inventory_nodes
 	node.metadata.labels[nodes.compute_type] == "fargate"
 }
 
-fargate_names contains name if {
+_fargate_everywhere contains name if {
 	some name, node in nodes.inventory_nodes
 	some taint in node.spec.taints
 	taint.key == nodes.compute_type
 	taint.value == "fargate"
 }
 
-# The Nodes that may be of class auto-mode (lib.nodes: label or osImage), one lookup each.
-auto_mode_names contains name if {
+_fargate_node(name) if startswith(name, "fargate-")
+
+_fargate_node(name) if nodes.inventory_nodes[name].metadata.labels[nodes.compute_type] == "fargate"
+
+_fargate_node(name) if {
+	some taint in nodes.inventory_nodes[name].spec.taints
+	taint.key == nodes.compute_type
+	taint.value == "fargate"
+}
+
+# The same for the Nodes that may be of class auto-mode (label or osImage): what BND022 reads.
+auto_mode_names := _auto_mode_everywhere if {
+	_narrowing == "none"
+} else := {name | some name in _names; _auto_mode_node(name)}
+
+_auto_mode_everywhere contains name if {
 	some name, node in nodes.inventory_nodes
 	node.metadata.labels[nodes.compute_type] == "auto"
 }
 
-auto_mode_names contains name if {
+_auto_mode_everywhere contains name if {
 	some name, node in nodes.inventory_nodes
 	startswith(node.status.nodeInfo.osImage, "Bottlerocket (EKS Auto")
 }
+
+_auto_mode_node(name) if nodes.inventory_nodes[name].metadata.labels[nodes.compute_type] == "auto"
+
+_auto_mode_node(name) if startswith(nodes.inventory_nodes[name].status.nodeInfo.osImage, "Bottlerocket (EKS Auto")
 
 # --- node groups ------------------------------------------------------------------------------------------
 
@@ -127,7 +150,7 @@ fargate_node_keys := node_keys if {
 	_narrowing == "fargate"
 } else := _keys(fargate_names & _names)
 
-auto_mode_node_keys := _keys(auto_mode_names & _names)
+auto_mode_node_keys := _keys(auto_mode_names)
 
 # Which key map a target's group came from, for naming its Nodes in messages.
 _keys_of("all") := node_keys
@@ -235,8 +258,11 @@ _fargate_targets(signal) := ts if {
 	count(ts) > 0
 } else := [virtual_target("fargate", "pod", sprintf("the pod's %s", [signal.text]))]
 
-# The targets that are not Fargate: an nsjail container bound for Fargate gets BND040 only (rules.md §7.4).
-non_fargate_targets := [t | some t in targets; t.class != "fargate"]
+# The targets that are not Fargate: an nsjail container bound for Fargate gets BND040 only (rules.md §7.4). A pod
+# bound for Fargate has none, which needs no search.
+non_fargate_targets := [] if {
+	scheduling.pod_fargate(k8s.pod)
+} else := [t | some t in targets; t.class != "fargate"]
 
 # The Fargate targets, what BND040 reads: for a pod not bound for Fargate only the Fargate Nodes are read (the
 # whole search only when parameter nodeKind could make the answer a declared Fargate node).

@@ -1,0 +1,134 @@
+"""Admission cost against the number of Nodes in a real kube-apiserver + Gatekeeper (bench/admission.py --cluster).
+
+One cluster for all points: the examples' inventory (14 Nodes, their Namespaces and Karpenter objects), then bench
+Nodes added up to each point. At each point, once Gatekeeper has synced the Nodes, two Boundary workspaces that
+must be denied are sent as server-side dry-runs, one after the other: example 06 (it selects a node group) and
+the same Deployment without its nodeSelector (every Node is a candidate). Per workspace: latency median and p99,
+how many were denied, how many were admitted (the webhook timed out: Gatekeeper ships `failurePolicy: Ignore`),
+and Gatekeeper's CPU seconds per request from /proc, less what it spends when idle (audit runs every few seconds);
+then the duration of the next audit cycle.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bench import corpus
+from tests.cluster.harness import ROOT, running_cluster
+
+EXAMPLES = ROOT / "examples"
+TICKS = os.sysconf("SC_CLK_TCK")
+IDLE_WINDOW = 10.0  # seconds of Gatekeeper's background CPU measured at each point
+
+
+def _documents(path: Path) -> list[dict[str, Any]]:
+    docs = [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]
+    return [item for doc in docs for item in (doc.get("items", []) if doc.get("kind") == "List" else [doc])]
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
+
+
+def _workspaces() -> dict[str, dict[str, Any]]:
+    selected = next(
+        doc
+        for doc in _documents(EXAMPLES / "manifests" / "06-bottlerocket-userns-off.yaml")
+        if doc["kind"] == "Deployment"
+    )
+    anywhere = copy.deepcopy(selected)
+    del anywhere["spec"]["template"]["spec"]["nodeSelector"]
+    anywhere["metadata"]["name"] += "-anywhere"
+    return {"node group (nodeSelector)": selected, "any Node (no nodeSelector)": anywhere}
+
+
+def _bench_nodes(start: int, stop: int) -> list[dict[str, Any]]:
+    nodes = [doc for doc in corpus.inventory(stop) if doc["kind"] == "Node"]
+    return nodes[start:stop]
+
+
+def _wait_synced(cluster: Any, name: str, timeout: float = 300) -> None:
+    """Until a pod pinned to Node `name` (a Bottlerocket one) is denied naming it: Gatekeeper has synced it."""
+    probe = copy.deepcopy(_workspaces()["any Node (no nodeSelector)"])
+    probe["metadata"]["name"] = "sync-probe"
+    probe["spec"]["template"]["spec"]["nodeName"] = name
+    deadline = time.monotonic() + timeout
+    while name not in cluster.api.admit(probe, dry_run=True).message:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"Gatekeeper did not sync Node {name} within {timeout:.0f}s")
+        time.sleep(1)
+
+
+def _dry_runs(cluster: Any, workspace: dict[str, Any], requests: int, idle_rate: float) -> dict[str, Any]:
+    pid = cluster.gatekeeper.pid
+    latencies, denied, admitted = [], 0, 0
+    cpu_before, started = _cpu_seconds(pid), time.monotonic()
+    for _ in range(requests):
+        sent = time.monotonic()
+        answer = cluster.api.admit(workspace, dry_run=True)
+        latencies.append(time.monotonic() - sent)
+        denied += answer.denied_by_gatekeeper
+        admitted += answer.allowed
+    elapsed = time.monotonic() - started
+    cpu = _cpu_seconds(pid) - cpu_before - idle_rate * elapsed
+    latencies.sort()
+    return {
+        "requests": requests,
+        "denied": denied,
+        "admitted_fail_open": admitted,
+        "timeouts": sum(latency >= 3.0 for latency in latencies),
+        "latency_median_s": round(statistics.median(latencies), 3),
+        "latency_p99_s": round(latencies[max(0, int(len(latencies) * 0.99) - 1)], 3),
+        "gatekeeper_cpu_per_request_s": round(max(cpu, 0.0) / requests, 3),
+    }
+
+
+def measure(node_counts: list[int], *, requests: int = 100, workdir: Path | None = None) -> dict[str, Any]:
+    del workdir  # the harness keeps its own temporary directory
+    inventory = [
+        *_documents(EXAMPLES / "inventory" / "namespaces.yaml"),
+        *_documents(EXAMPLES / "inventory" / "nodes.json"),
+        *_documents(EXAMPLES / "inventory" / "karpenter.yaml"),
+    ]
+    base = sum(doc["kind"] == "Node" for doc in inventory)
+    points = []
+    with running_cluster() as cluster:
+        for doc in inventory:
+            if cluster.api.get(doc) is None:
+                cluster.api.create(doc)
+        created = 0
+        for count in sorted(node_counts):
+            extra = _bench_nodes(created, max(count - base, 0))
+            for node in extra:
+                cluster.api.create(node)
+            created += len(extra)
+            last_bottlerocket = next(
+                (
+                    n["metadata"]["name"]
+                    for n in reversed(extra)
+                    if "Bottlerocket OS" in n["status"]["nodeInfo"]["osImage"]
+                ),
+                "ip-10-20-15-36.us-west-2.compute.internal",  # an examples Bottlerocket Node
+            )
+            _wait_synced(cluster, last_bottlerocket)
+            pid = cluster.gatekeeper.pid
+            idle_before = _cpu_seconds(pid)
+            time.sleep(IDLE_WINDOW)
+            idle_rate = (_cpu_seconds(pid) - idle_before) / IDLE_WINDOW
+            since = time.time()
+            point: dict[str, Any] = {"nodes": base + created, "gatekeeper_idle_cpu_per_s": round(idle_rate, 3)}
+            point["workspaces"] = {
+                label: _dry_runs(cluster, workspace, requests, idle_rate) for label, workspace in _workspaces().items()
+            }
+            run = cluster.audit_log.run_started_after(since, timeout=600)
+            point["audit_cycle"] = run.duration
+            points.append(point)
+    return {"points": points}
