@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from boundary_policy.errors import BoundaryPolicyError
+
 __all__ = [
     "BundleNotFoundError",
     "constraint_files",
@@ -22,7 +24,7 @@ __all__ = [
 PACKAGED = Path(__file__).resolve().parent / "_bundle"
 
 
-class BundleNotFoundError(Exception):
+class BundleNotFoundError(BoundaryPolicyError):
     """Neither a packaged bundle nor a source checkout holds the requested directory."""
 
 

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from boundary_policy.gatekeeper import Violation
+from boundary_policy.gatekeeper.client import Violation
 from boundary_policy.model import ENFORCEMENT_SEVERITY, JSON, Finding, JSONPath, LoadProblem, ResourceRef, Severity
 
 LOAD_ERROR_RULE = "load-error"

@@ -24,6 +24,7 @@ from typing import Any, Literal
 import httpx
 
 from boundary_policy import __version__
+from boundary_policy.errors import BoundaryPolicyError
 
 MAX_USER_NAMESPACES = "boundary-policy/max-user-namespaces"
 LANDLOCK = "boundary-policy/landlock"
@@ -48,7 +49,7 @@ SECCOMP_DEFAULT_UNREADABLE = (
 )
 
 
-class NodeFactsError(Exception):
+class NodeFactsError(BoundaryPolicyError):
     """Facts could not be written (no in-cluster credentials, API refused); the message says why."""
 
 

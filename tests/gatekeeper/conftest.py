@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from boundary_policy.engine import Engine, OpaCliEngine, open_engine
-from boundary_policy.gatekeeper import Evaluation, evaluate, split_documents
+from boundary_policy.gatekeeper.client import Evaluation, evaluate
+from boundary_policy.gatekeeper.policy_set import split_documents
 from boundary_policy.loading import load_paths
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "gatekeeper"

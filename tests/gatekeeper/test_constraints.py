@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from boundary_policy.constraints import (
+from boundary_policy.gatekeeper.constraints import (
     AUDIT_ENFORCEMENT_POINT,
     ConstraintError,
     apply_defaults,

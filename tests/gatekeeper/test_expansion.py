@@ -9,10 +9,16 @@ from typing import Any
 
 import pytest
 
-from boundary_policy.expansion import ExpansionError, expand, is_expansion_template, parse_expansion_template
-from boundary_policy.gatekeeper import Client, namespace_for
+from boundary_policy.gatekeeper.client import evaluate, namespace_for
+from boundary_policy.gatekeeper.expansion import (
+    ExpansionError,
+    ExpansionFailure,
+    expand,
+    is_expansion_template,
+    parse_expansion_template,
+)
+from boundary_policy.gatekeeper.match import CLUSTER_SCOPED
 from boundary_policy.loading import load_paths
-from boundary_policy.match import CLUSTER_SCOPED
 from boundary_policy.model import Document
 from tests.gatekeeper.conftest import FIXTURES
 
@@ -78,7 +84,7 @@ def test_cluster_scoped_parent_gets_no_namespace() -> None:
         "name": "p-pod",
         "ownerReferences": [{"apiVersion": "example.com/v1", "kind": "Pool", "name": "P", "uid": ""}],
     }
-    with pytest.raises(ValueError, match=r'could not find source field "spec\.template" in resource P'):
+    with pytest.raises(ExpansionFailure, match=r'could not find source field "spec\.template" in resource P'):
         expand({**parent, "spec": {}}, None, [template])
 
 
@@ -107,7 +113,9 @@ def test_missing_source_is_a_problem_not_a_crash(engine: Any) -> None:
         "broken.yaml",
         1,
     )
-    result = Client(engine, templates, constraints, expansions).review([broken], [])
+    result = evaluate(
+        engine, templates=templates, constraints=constraints, expansion_templates=expansions, manifests=[broken]
+    )
     assert [(p.file, p.message) for p in result.problems] == [
         ("broken.yaml", 'expanding resource empty: could not find source field "spec.template" in resource empty')
     ]

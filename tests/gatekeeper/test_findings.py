@@ -6,7 +6,8 @@ from pathlib import Path
 
 from boundary_policy.engine import Engine
 from boundary_policy.findings import LOAD_ERROR_RULE, parse_field, problem_finding, severity_of, to_findings
-from boundary_policy.gatekeeper import evaluate, split_documents
+from boundary_policy.gatekeeper.client import evaluate
+from boundary_policy.gatekeeper.policy_set import split_documents
 from boundary_policy.loading import load_paths
 from boundary_policy.model import LoadProblem, ResourceRef
 

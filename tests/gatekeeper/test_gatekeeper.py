@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from boundary_policy.engine import CompiledPolicy, Engine, Module, RegoVersion
-from boundary_policy.gatekeeper import Client, evaluate, split_documents
+from boundary_policy.gatekeeper.client import Client, evaluate
+from boundary_policy.gatekeeper.policy_set import build_policy_set, split_documents
 from boundary_policy.loading import load_paths
 from boundary_policy.model import Document
 from tests.gatekeeper.conftest import FIXTURES
@@ -173,8 +174,9 @@ def test_eval_mode_reviews_manifests_with_namespaces_from_the_inventory(engine: 
 def test_in_cluster_scope_lets_cluster_scoped_objects_match_scope_cluster(engine: Engine, tmp_path: Path) -> None:
     constraints = load(write(tmp_path, "constraints.yaml", EVAL_MODE))
     nodes = [d for d in load(write(tmp_path, "inventory.yaml", INVENTORY)) if d.obj["kind"] == "Node"]
-    gator_like = Client(engine, load(ECHO), constraints).review(nodes, [])
-    in_cluster = Client(engine, load(ECHO), constraints, gator_cluster_scope=False).review(nodes, [])
+    policies, _ = build_policy_set(load(ECHO), constraints)
+    gator_like = Client(engine, policies).review(nodes, [])
+    in_cluster = Client(engine, policies, gator_cluster_scope=False).review(nodes, [])
     assert gator_like.violations == []
     assert [v.msg for v in in_cluster.violations] == ["Node -/node-1"]
 

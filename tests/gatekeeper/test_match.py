@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from boundary_policy.match import (
+from boundary_policy.gatekeeper.match import (
     CLUSTER_SCOPED,
     MatchError,
     SelectorError,

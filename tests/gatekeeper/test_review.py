@@ -6,7 +6,7 @@ tests pin the parts gator test cannot show (AdmissionReview, DELETE) and the inv
 
 from __future__ import annotations
 
-from boundary_policy.review import admission_request_review, build_inventory, object_review
+from boundary_policy.gatekeeper.review import admission_request_review, build_inventory, object_review
 
 POD = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "apps"}}
 NODE = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"}}

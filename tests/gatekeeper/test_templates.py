@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from boundary_policy.gatekeeper.templates import ENTRY_MODULE, TemplateError, lib_module_name, parse_template
 from boundary_policy.loading import load_paths
 from boundary_policy.model import Document
-from boundary_policy.templates import ENTRY_MODULE, TemplateError, lib_module_name, parse_template
 
 
 class _BlockDumper(yaml.SafeDumper):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from boundary_policy.catalog import CatalogError, load_catalog
+from boundary_policy.authoring.catalog import CatalogError, load_catalog
 from boundary_policy.model import RuleInfo
 from tests.generate.conftest import NET_ADMIN_POLICY, write
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from boundary_policy.catalog import load_catalog
-from boundary_policy.generate import render, write
+from boundary_policy.authoring.catalog import load_catalog
+from boundary_policy.authoring.generate import render, write
 from tests.generate.conftest import NET_ADMIN_POLICY
 from tests.generate.conftest import write as write_file
 

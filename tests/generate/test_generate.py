@@ -8,9 +8,9 @@ from typing import Any
 import yaml
 from click.testing import CliRunner
 
-from boundary_policy.catalog import load_catalog
+from boundary_policy.authoring.catalog import load_catalog
+from boundary_policy.authoring.generate import HEADER, PARAMETERS, Drift, check, render, write
 from boundary_policy.cli import cli
-from boundary_policy.generate import HEADER, PARAMETERS, Drift, check, render, write
 from tests.generate.conftest import ALPHA_LIB, CAPS_LIB, NET_ADMIN_POLICY
 from tests.generate.conftest import write as write_file
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from boundary_policy.verify import Suite, find_suite_files, read_suite
+from boundary_policy.suites import Suite, find_suite_files, read_suite
 from tests.conftest import ROOT
 
 SUITES = "gatekeeper/suites/..."

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from boundary_policy.engine import Engine, OpaCliEngine, open_engine
-from boundary_policy.verify import Runner
+from boundary_policy.suites import Runner
 from tests.conftest import ROOT, tool
 from tests.gatekeeper.conftest import Result, gator_results, ours
 from tests.identity.suite_batches import SUITES, Batch, batches, bundled_suites, flatten_inventory

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from boundary_policy.reporters import REPORTERS, get_reporter
+from boundary_policy.reporters import REPORTERS, UnknownFormatError, get_reporter
 from tests.reporters.samples import REPORTS
 
 FORMATS = ["text", "json", "sarif", "junit", "github"]
@@ -18,7 +18,7 @@ def test_registry_lists_exactly_the_documented_formats() -> None:
 
 
 def test_unknown_format_is_a_clear_error() -> None:
-    with pytest.raises(ValueError, match=r"unknown output format 'yaml': choose one of text, json, sarif"):
+    with pytest.raises(UnknownFormatError, match=r"unknown output format 'yaml': choose one of text, json, sarif"):
         get_reporter("yaml")
 
 

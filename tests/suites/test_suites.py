@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from boundary_policy.catalog import load_catalog
+from boundary_policy.authoring.catalog import load_catalog
 from tests.conftest import ROOT
 
 SUITES = ROOT / "gatekeeper" / "suites"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from boundary_policy.verify import SuiteResult
+from boundary_policy.suites import SuiteResult
 
 Outcome = dict[tuple[str, str, str | None], str]
 """(suite path, test, case or None for a test without cases) -> "pass", "fail" or "skip"."""

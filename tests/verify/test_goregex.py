@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from boundary_policy.goregex import GoRegexError, compile_go
+from boundary_policy.gatekeeper.goregex import GoRegexError, compile_go
 
 
 @pytest.mark.parametrize(

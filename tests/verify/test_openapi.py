@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from boundary_policy.openapi import schema_errors, unknown_fields
+from boundary_policy.gatekeeper.openapi import schema_errors, unknown_fields
 
 SCHEMA: dict[str, Any] = {
     "type": "object",

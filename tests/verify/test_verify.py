@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from boundary_policy.engine import Engine, OpaCliEngine, open_engine
-from boundary_policy.verify import Runner, SuiteResult, find_suite_files, read_suite
+from boundary_policy.suites import Runner, SuiteResult, find_suite_files, read_suite
 from tests.conftest import ROOT
 from tests.verify.gator_output import Outcome, our_outcomes, parse_gator_verify
 

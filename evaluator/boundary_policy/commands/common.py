@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn, TypeVar
 
 import click
 
 from boundary_policy.engine import Engine, EngineUnavailable, open_engine
+
+__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "engine_options", "fail", "make_engine", "spinner", "warn"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -45,3 +48,19 @@ def make_engine(engine_name: str | None, opa_bin: str | None, opa_url: str | Non
         return open_engine(engine_name, opa_bin=opa_bin, opa_url=opa_url)
     except EngineUnavailable as error:
         fail(str(error))
+
+
+def warn(message: str) -> None:
+    click.echo(f"boundary-policy: warning: {message}", err=True)
+
+
+@contextmanager
+def spinner(enabled: bool) -> Iterator[Callable[[str], None]]:
+    """A progress callback that shows its latest message as a spinner on stderr (a no-op when not enabled)."""
+    if not enabled:
+        yield lambda _message: None
+        return
+    from rich.console import Console
+
+    with Console(stderr=True).status("") as status:
+        yield status.update

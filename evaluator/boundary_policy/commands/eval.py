@@ -9,7 +9,16 @@ from pathlib import Path
 import click
 
 from boundary_policy import __version__
-from boundary_policy.commands.common import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, engine_options, fail, make_engine
+from boundary_policy.commands.common import (
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    engine_options,
+    fail,
+    make_engine,
+    spinner,
+    warn,
+)
 from boundary_policy.model import SEVERITY_RANK, Severity
 from boundary_policy.pipeline import EvalOptions, PipelineError, run_eval
 from boundary_policy.terminal import wants_color, wants_progress
@@ -116,14 +125,16 @@ def command(
         engine_name=engine_name,
         opa_bin=opa_bin,
         opa_url=opa_url,
-        progress=wants_progress(sys.stderr),
     )
     try:
-        result = run_eval(options, engine, stdin=sys.stdin.buffer)
+        with spinner(wants_progress(sys.stderr)) as progress:
+            result = run_eval(options, engine, stdin=sys.stdin.buffer, progress=progress)
     except PipelineError as error:
         fail(str(error))
     finally:
         engine.close()
+    for warning in result.warnings:
+        warn(warning)
     failing = [f for f in result.findings if SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_on]]
     exit_code = EXIT_FINDINGS if failing else EXIT_OK
     report = Report(

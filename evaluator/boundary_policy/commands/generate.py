@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
+from boundary_policy.authoring.catalog import CatalogError, load_catalog
+from boundary_policy.authoring.generate import check, render, write
 from boundary_policy.bundle import BundleNotFoundError, policies_dir
-from boundary_policy.catalog import CatalogError, load_catalog
 from boundary_policy.commands.common import EXIT_FINDINGS, fail
-from boundary_policy.generate import check, render, write
 
 EXAMPLES = """
 \b

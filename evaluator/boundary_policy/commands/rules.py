@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
+from boundary_policy.authoring.catalog import Catalog, CatalogError, CatalogRule, load_catalog
 from boundary_policy.bundle import BundleNotFoundError, policies_dir
-from boundary_policy.catalog import Catalog, CatalogError, CatalogRule, load_catalog
 from boundary_policy.commands.common import EXIT_ERROR, fail
 
 POLICIES_OPTION = click.option(

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from boundary_policy.authoring.regotest import discover_modules, run_tests
 from boundary_policy.commands.common import EXIT_ERROR, EXIT_FINDINGS, engine_options, fail, make_engine
 from boundary_policy.engine import EngineError
-from boundary_policy.regotest import discover_modules, run_tests
 from boundary_policy.terminal import wants_color
 
 EXAMPLES = """

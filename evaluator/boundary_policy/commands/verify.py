@@ -9,9 +9,8 @@ from pathlib import Path
 import click
 
 from boundary_policy.commands.common import EXIT_FINDINGS, engine_options, fail, make_engine
-from boundary_policy.goregex import GoRegexError
-from boundary_policy.terminal import wants_color
-from boundary_policy.verify import (
+from boundary_policy.gatekeeper.goregex import GoRegexError
+from boundary_policy.suites import (
     CaseResult,
     Filter,
     Runner,
@@ -22,6 +21,7 @@ from boundary_policy.verify import (
     find_suite_files,
     read_suite,
 )
+from boundary_policy.terminal import wants_color
 
 EXAMPLES = """
 \b

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
+from boundary_policy.errors import BoundaryPolicyError
 from boundary_policy.loading.scalars import MERGE, STR, ScalarError, key_string, scalar_json
 from boundary_policy.model import JSON, JSONPath
 
 
-class ConversionError(Exception):
+class ConversionError(BoundaryPolicyError):
     """A document that cannot become a Kubernetes object; `line` is 1-based."""
 
     def __init__(self, line: int, message: str) -> None:

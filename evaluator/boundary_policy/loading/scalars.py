@@ -26,6 +26,7 @@ import re
 import struct
 from collections.abc import Callable
 
+from boundary_policy.errors import BoundaryPolicyError
 from boundary_policy.model import JSON
 
 TAG = "tag:yaml.org,2002:"
@@ -36,7 +37,7 @@ SEQ, MAP = TAG + "seq", TAG + "map"
 INT64_MIN, INT64_MAX, UINT64_MAX = -(2**63), 2**63 - 1, 2**64 - 1
 
 
-class ScalarError(ValueError):
+class ScalarError(BoundaryPolicyError):
     """A scalar go-yaml or the JSON conversion rejects; the message is for the user."""
 
 

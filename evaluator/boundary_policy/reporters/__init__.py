@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from boundary_policy.errors import BoundaryPolicyError
 from boundary_policy.reporters.base import Report, Reporter
 from boundary_policy.reporters.github import GithubReporter, step_summary_markdown
 from boundary_policy.reporters.json import JsonReporter
@@ -26,13 +27,17 @@ REPORTERS: dict[str, Callable[..., Reporter]] = {
 """Output formats by their `-o` name. Each is built with keyword options `color` and `width` (only text uses them)."""
 
 
+class UnknownFormatError(BoundaryPolicyError):
+    """An output format that has no reporter."""
+
+
 def get_reporter(fmt: str, *, color: bool = False, width: int | None = None) -> Reporter:
     """The reporter for `fmt`; `color` and `width` matter to `text` only (the CLI decides them from the terminal)."""
     try:
         factory = REPORTERS[fmt]
     except KeyError:
-        raise ValueError(f"unknown output format {fmt!r}: choose one of {', '.join(REPORTERS)}") from None
+        raise UnknownFormatError(f"unknown output format {fmt!r}: choose one of {', '.join(REPORTERS)}") from None
     return factory(color=color, width=width)
 
 
-__all__ = ["REPORTERS", "Report", "Reporter", "get_reporter", "step_summary_markdown"]
+__all__ = ["REPORTERS", "Report", "Reporter", "UnknownFormatError", "get_reporter", "step_summary_markdown"]

@@ -7,7 +7,6 @@ call it) and validated strictly: a bad block is a `CatalogError` naming the file
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from boundary_policy.bundle import policies_dir
+from boundary_policy.errors import BoundaryPolicyError
 from boundary_policy.model import RuleInfo, Severity
+from boundary_policy.rego.source import package_statement
 
 __all__ = [
     "INVENTORY_GVKS",
@@ -54,7 +55,7 @@ _RULE_ID = r"^BND\d{3}$"
 _SEMVER = r"^\d+\.\d+\.\d+$"
 
 
-class CatalogError(Exception):
+class CatalogError(BoundaryPolicyError):
     """The catalog cannot be read; the message lists every problem as `file:line: what`."""
 
 
@@ -220,10 +221,11 @@ def _load_rule(folder: Path) -> CatalogRule:
 def _policy_rule(folder: Path, path: Path) -> CatalogRule:
     text = _read(path)
     lines = text.splitlines()
-    package_index = next((i for i, line in enumerate(lines) if re.match(r"^package\s", line)), None)
-    if package_index is None:
+    statement = package_statement(text)
+    if statement is None:
         raise CatalogError(f"{path}:1: no package statement")
-    package = lines[package_index].split()[1] if len(lines[package_index].split()) > 1 else ""
+    package, package_line = statement
+    package_index = package_line - 1
     expected_package = f"rules.{folder.name}"
     if package != expected_package:
         raise CatalogError(f"{path}:{package_index + 1}: package is {package!r}, expected {expected_package!r}")

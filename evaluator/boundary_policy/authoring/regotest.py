@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Literal
 
 from boundary_policy.engine import Engine, EngineError, Module, Outcome
+from boundary_policy.rego.source import package_of, unindented
 
-_PACKAGE = re.compile(r"^package\s+([\w.]+)", re.M)
 # A test is a rule whose name starts with test_ (todo_test_ marks a skipped one), at the start of a line.
-_TEST_RULE = re.compile(r"^(todo_)?(test_\w*)\b", re.M)
+_TEST_RULE = re.compile(r"(todo_)?(test_\w*)")
 
 Status = Literal["pass", "fail", "error", "skip"]
 
@@ -51,14 +51,16 @@ def _display(path: Path) -> str:
 def discover_tests(modules: Iterable[Module]) -> list[RegoTest]:
     tests: dict[tuple[str, str], RegoTest] = {}
     for module in modules:
-        package = _PACKAGE.search(module.source)
+        package = package_of(module.source)
         if package is None:
             continue
-        for match in _TEST_RULE.finditer(module.source):
-            line = module.source.count("\n", 0, match.start()) + 1
-            key = (package.group(1), match.group(2))
+        for token in unindented(module.source):
+            match = _TEST_RULE.fullmatch(token.text) if token.kind == "ident" else None
+            if match is None:
+                continue
+            key = (package, match.group(2))
             # Incremental definitions of one test rule are one test, as in `opa test`.
-            tests.setdefault(key, RegoTest(key[0], key[1], module.name, line, match.group(1) is not None))
+            tests.setdefault(key, RegoTest(key[0], key[1], module.name, token.line, match.group(1) is not None))
     return sorted(tests.values(), key=lambda t: (t.file, t.line))
 
 

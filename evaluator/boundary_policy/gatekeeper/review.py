@@ -19,24 +19,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from boundary_policy.k8s import group_version, group_version_kind, meta
 from boundary_policy.model import JSON
 
 _USER_INFO_FIELDS = ("username", "uid", "groups", "extra")
-
-
-def group_version_kind(obj: Mapping[str, Any]) -> tuple[str, str, str]:
-    """(group, version, kind) of an object; ("", "", "") parts when absent."""
-    api_version = obj.get("apiVersion")
-    api_version = api_version if isinstance(api_version, str) else ""
-    group, _, version = api_version.rpartition("/")
-    kind = obj.get("kind")
-    return group, version, kind if isinstance(kind, str) else ""
-
-
-def _meta(obj: Mapping[str, Any], key: str) -> str:
-    metadata = obj.get("metadata")
-    value = metadata.get(key) if isinstance(metadata, dict) else None
-    return value if isinstance(value, str) else ""
 
 
 def object_review(obj: Mapping[str, Any]) -> dict[str, JSON]:
@@ -47,7 +33,7 @@ def object_review(obj: Mapping[str, Any]) -> dict[str, JSON]:
         "kind": {"group": group, "version": version, "kind": kind},
         "resource": {"group": "", "version": "", "resource": ""},
     }
-    name, namespace = _meta(obj, "name"), _meta(obj, "namespace")
+    name, namespace = meta(obj, "name"), meta(obj, "namespace")
     if name:
         review["name"] = name
     if namespace:
@@ -100,17 +86,12 @@ def admission_request_review(request: Mapping[str, Any]) -> dict[str, JSON]:
     return review
 
 
-def group_version(obj: Mapping[str, Any]) -> str:
-    group, version, _ = group_version_kind(obj)
-    return f"{group}/{version}" if group else version
-
-
 def add_to_inventory(inventory: dict[str, JSON], obj: Mapping[str, Any]) -> bool:
     """Add one object under its inventory path; False (not added) when it has no version or kind."""
     _, version, kind = group_version_kind(obj)
     if not version or not kind:
         return False
-    gv, name, namespace = group_version(obj), _meta(obj, "name"), _meta(obj, "namespace")
+    gv, name, namespace = group_version(obj), meta(obj, "name"), meta(obj, "namespace")
     if namespace:
         by_ns = inventory.setdefault("namespace", {}).setdefault(namespace, {})
         by_ns.setdefault(gv, {}).setdefault(kind, {})[name] = obj

@@ -10,11 +10,12 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from boundary_policy.errors import LocatedError
-from boundary_policy.match import Match, SelectorError, parse_match
+from boundary_policy.gatekeeper.match import Match, SelectorError, parse_match
+from boundary_policy.k8s import api_group
 from boundary_policy.model import JSON, Document
 
 CONSTRAINT_GROUP = "constraints.gatekeeper.sh"
@@ -44,14 +45,18 @@ class Constraint:
     @property
     def effective_action(self) -> str:
         """The action that decides severity: for `scoped`, the strongest action at this point."""
-        if self.enforcement_action != "scoped":
-            return self.enforcement_action
-        return max(self.scoped_actions, key=lambda a: _ACTION_RANK.get(a, 0), default="scoped")
+        return strongest_action(self.enforcement_action, self.scoped_actions)
+
+
+def strongest_action(action: str, scoped_actions: Sequence[str]) -> str:
+    """`action`, or for `scoped` the strongest of `scoped_actions` (deny > warn > dryrun)."""
+    if action != "scoped":
+        return action
+    return max(scoped_actions, key=lambda a: _ACTION_RANK.get(a, 0), default="scoped")
 
 
 def is_constraint(obj: Mapping[str, JSON]) -> bool:
-    api_version = obj.get("apiVersion")
-    return isinstance(api_version, str) and api_version.split("/")[0] == CONSTRAINT_GROUP
+    return api_group(obj) == CONSTRAINT_GROUP
 
 
 def apply_defaults(value: JSON, schema: JSON) -> JSON:

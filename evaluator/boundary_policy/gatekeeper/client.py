@@ -26,27 +26,30 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from boundary_policy.constraints import (
-    GATOR_ENFORCEMENT_POINT,
-    Constraint,
-    ConstraintError,
-    is_constraint,
-    parse_constraint,
-)
 from boundary_policy.engine import CompiledPolicy, Engine, EngineError, Module, Outcome
-from boundary_policy.expansion import (
-    ExpansionError,
-    ExpansionTemplate,
-    Resultant,
-    expand,
-    is_expansion_template,
-    parse_expansion_template,
-)
-from boundary_policy.match import CLUSTER_SCOPED, MatchError, matches
+from boundary_policy.gatekeeper.constraints import GATOR_ENFORCEMENT_POINT, Constraint, strongest_action
+from boundary_policy.gatekeeper.expansion import ExpansionFailure, Resultant, expand
+from boundary_policy.gatekeeper.match import CLUSTER_SCOPED, MatchError, matches
+from boundary_policy.gatekeeper.policy_set import PolicySet, build_policy_set
+from boundary_policy.gatekeeper.review import admission_request_review, build_inventory, object_review
+from boundary_policy.gatekeeper.templates import ENTRY_MODULE, Template
+from boundary_policy.k8s import is_namespace, meta
 from boundary_policy.model import JSON, Document, JSONPath, LoadProblem
-from boundary_policy.openapi import schema_errors, unknown_fields
-from boundary_policy.review import admission_request_review, build_inventory, object_review
-from boundary_policy.templates import ENTRY_MODULE, Template, TemplateError, is_template, package_of, parse_template
+from boundary_policy.rego.source import package_of, refers_to
+
+__all__ = [
+    "AUTOREJECT_PREFIX",
+    "IMPLIED_PREFIX",
+    "AdmissionRequest",
+    "Client",
+    "Evaluation",
+    "Violation",
+    "evaluate",
+    "namespace_for",
+    "shared_engine_groups",
+    "shared_query",
+    "violation_query",
+]
 
 AUTOREJECT_PREFIX = "unable to match constraints: "
 IMPLIED_PREFIX = "[Implied by {}] "
@@ -70,10 +73,8 @@ class Violation:
 
     @property
     def effective_action(self) -> str:
-        if self.enforcement_action != "scoped":
-            return self.enforcement_action
-        rank = {"deny": 3, "warn": 2, "dryrun": 1}
-        return max(self.scoped_actions, key=lambda a: rank.get(a, 0), default="scoped")
+        """The action that decides severity (see Constraint.effective_action)."""
+        return strongest_action(self.enforcement_action, self.scoped_actions)
 
 
 @dataclass(frozen=True)
@@ -107,21 +108,6 @@ class _Pending:
         self.owners.append(owner)
 
 
-def _problem(error: TemplateError | ConstraintError | ExpansionError) -> LoadProblem:
-    return LoadProblem(error.file, error.line, error.message)
-
-
-def _meta(obj: Mapping[str, Any], key: str) -> str:
-    metadata = obj.get("metadata")
-    value = metadata.get(key) if isinstance(metadata, dict) else None
-    return value if isinstance(value, str) else ""
-
-
-def _is_namespace(obj: Mapping[str, Any]) -> bool:
-    api_version = obj.get("apiVersion")
-    return obj.get("kind") == "Namespace" and isinstance(api_version, str) and "/" not in api_version
-
-
 def namespace_for(
     obj: Mapping[str, Any],
     namespaces: Mapping[str, Any],
@@ -134,7 +120,7 @@ def namespace_for(
     `gator verify` knows only the Namespaces of the inventory: pass `gator_cluster_scope=False,
     default_namespace=False` (no empty Namespace for cluster-scoped objects, no synthesised `default`).
     """
-    name = _meta(obj, "namespace")
+    name = meta(obj, "namespace")
     if not name:
         return CLUSTER_SCOPED if gator_cluster_scope else None
     if name in namespaces:
@@ -157,86 +143,35 @@ def violation_query(package: str) -> str:
 
 
 def _reads_inventory(template: Template) -> bool:
-    return any(re.search(r"\bdata\s*\.\s*inventory\b", source) for source in (template.rego, *template.libs))
+    return any(refers_to(source, "data", "inventory") for source in (template.rego, *template.libs))
 
 
 class Client:
-    """Templates, Constraints and ExpansionTemplates loaded once; `review` runs them over objects."""
+    """Reviews objects against a policy set (see policy_set.build_policy_set); it never changes the set."""
 
     def __init__(
         self,
         engine: Engine,
-        templates: Iterable[Document] = (),
-        constraints: Iterable[Document] = (),
-        expansion_templates: Iterable[Document] = (),
+        policies: PolicySet,
         *,
-        enforcement_point: str = GATOR_ENFORCEMENT_POINT,
         gator_cluster_scope: bool = True,
         default_namespace: bool = True,
     ) -> None:
         self.engine = engine
-        self.enforcement_point = enforcement_point
+        self.policies = policies
+        self.templates = policies.templates
+        self.constraints = policies.constraints
+        self.expansions = policies.expansions
         self.gator_cluster_scope = gator_cluster_scope
         self.default_namespace = default_namespace
-        self.problems: list[LoadProblem] = []
-        self.warnings: list[str] = []
-        self.templates: dict[str, Template] = {}
-        for document in templates:
-            try:
-                template = parse_template(document)
-            except TemplateError as error:
-                self.problems.append(_problem(error))
-                continue
-            self.templates[template.kind] = template
-            self.warnings.extend(template.warnings)
-        self.constraints: dict[str, list[Constraint]] = {}
-        for document in constraints:
-            kind = document.obj.get("kind")
-            known = self.templates.get(kind) if isinstance(kind, str) else None
-            if known is None:
-                self.problems.append(
-                    LoadProblem(
-                        document.file,
-                        document.line,
-                        f'no ConstraintTemplate for Constraint kind "{kind}" '
-                        f'(constraint "{_meta(document.obj, "name")}")',
-                    )
-                )
-                continue
-            try:
-                constraint = parse_constraint(document, known.parameter_schema, enforcement_point)
-            except ConstraintError as error:
-                self.problems.append(_problem(error))
-                continue
-            invalid = _parameter_errors(document, known)
-            if invalid:
-                # The API server (and gator) refuse a Constraint whose parameters do not fit the schema.
-                self.problems.append(
-                    LoadProblem(
-                        document.file,
-                        document.line_of(("spec", "parameters")),
-                        f'constraint "{constraint.name}": ' + "; ".join(invalid),
-                    )
-                )
-                continue
-            if constraint.enforcement_action == "scoped" and not constraint.scoped_actions:
-                continue  # no action at this enforcement point: the Constraint does not run here
-            same_kind = self.constraints.setdefault(constraint.kind, [])
-            same_kind[:] = [c for c in same_kind if c.name != constraint.name] + [constraint]
-        self.expansions: list[ExpansionTemplate] = []
-        for document in expansion_templates:
-            try:
-                self.expansions.append(parse_expansion_template(document))
-            except ExpansionError as error:
-                self.problems.append(_problem(error))
 
     def review(
         self, documents: Sequence[Document | AdmissionRequest], data_objects: Iterable[Mapping[str, Any]]
     ) -> Evaluation:
         """Review `documents`; `data_objects` become data.inventory (and the Namespaces for matching)."""
-        result = Evaluation(problems=list(self.problems), warnings=list(self.warnings))
+        result = Evaluation(warnings=list(self.policies.warnings))
         data_list = list(data_objects)
-        namespaces = {_meta(o, "name"): o for o in data_list if _is_namespace(o)}
+        namespaces = {meta(o, "name"): o for o in data_list if is_namespace(o)}
         pending: dict[str, _Pending] = {kind: _Pending() for kind in self.constraints}
         for document in documents:
             if isinstance(document, AdmissionRequest):
@@ -249,9 +184,9 @@ class Client:
                 continue
             try:
                 resultants = expand(obj, namespace, self.expansions)
-            except ValueError as error:
+            except ExpansionFailure as error:
                 result.problems.append(
-                    LoadProblem(document.file, document.line, f"expanding resource {_meta(obj, 'name')}: {error}")
+                    LoadProblem(document.file, document.line, f"expanding resource {meta(obj, 'name')}: {error}")
                 )
                 continue
             for resultant in resultants:
@@ -421,16 +356,6 @@ class Client:
                 self._add(result, constraint, _message(response["msg"]), response["details"], document, resultant)
 
 
-def _parameter_errors(document: Document, template: Template) -> list[str]:
-    spec = document.obj.get("spec")
-    # Without a schema, whether Gatekeeper keeps unknown fields depends on the template version's legacy
-    # schema handling; only a declared schema is checked here.
-    if not isinstance(spec, dict) or "parameters" not in spec or template.parameter_schema is None:
-        return []
-    parameters = spec["parameters"]
-    return schema_errors(parameters, template.parameter_schema) + unknown_fields(parameters, template.parameter_schema)
-
-
 @dataclass
 class _Unit:
     """One distinct engine input of a shared group and the (template, batch index, Constraint) it answers."""
@@ -555,30 +480,18 @@ def evaluate(
     enforcement_point: str = GATOR_ENFORCEMENT_POINT,
     gator_test: bool = False,
 ) -> Evaluation:
-    """Review the manifests (or, with `gator_test`, every input object) and return raw violations."""
-    client = Client(engine, templates, constraints, expansion_templates, enforcement_point=enforcement_point)
+    """Build the policy set and review the manifests (or, with `gator_test`, every input object).
+
+    The set's problems come first in the result, then the review's.
+    """
+    policies, problems = build_policy_set(
+        templates, constraints, expansion_templates, enforcement_point=enforcement_point
+    )
+    client = Client(engine, policies)
     if gator_test:
         everything = [*templates, *constraints, *expansion_templates, *inventory, *manifests]
-        return client.review(everything, [d.obj for d in everything])
-    return client.review(manifests, [d.obj for d in (*inventory, *manifests)])
-
-
-def split_documents(
-    documents: Iterable[Document],
-) -> tuple[list[Document], list[Document], list[Document], list[Document]]:
-    """(templates, constraints, expansion templates, other objects) of a mixed list of documents."""
-    templates: list[Document] = []
-    constraints: list[Document] = []
-    expansions: list[Document] = []
-    others: list[Document] = []
-    for document in documents:
-        obj = document.obj
-        if is_template(obj):
-            templates.append(document)
-        elif is_constraint(obj):
-            constraints.append(document)
-        elif is_expansion_template(obj):
-            expansions.append(document)
-        else:
-            others.append(document)
-    return templates, constraints, expansions, others
+        result = client.review(everything, [d.obj for d in everything])
+    else:
+        result = client.review(manifests, [d.obj for d in (*inventory, *manifests)])
+    result.problems[:0] = problems
+    return result

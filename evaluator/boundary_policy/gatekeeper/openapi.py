@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping
 
-from boundary_policy.goregex import GoRegexError, compile_go
+from boundary_policy.gatekeeper.goregex import GoRegexError, compile_go
 from boundary_policy.model import JSON
 
 _TYPES = {

@@ -17,9 +17,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from boundary_policy.errors import LocatedError
+from boundary_policy.errors import BoundaryPolicyError, LocatedError
+from boundary_policy.k8s import api_group, group_version_kind, meta
 from boundary_policy.model import JSON, Document, JSONPath
-from boundary_policy.review import group_version_kind
 
 EXPANSION_GROUP = "expansion.gatekeeper.sh"
 MAX_DEPTH = 7
@@ -28,6 +28,10 @@ MAX_DEPTH = 7
 
 class ExpansionError(LocatedError):
     """An ExpansionTemplate Gatekeeper would refuse, with where it is written."""
+
+
+class ExpansionFailure(BoundaryPolicyError):
+    """An object the expansion cannot expand (no source field, no GVK, too deep), as Gatekeeper fails it."""
 
 
 @dataclass(frozen=True)
@@ -55,12 +59,7 @@ class Resultant:
 
 
 def is_expansion_template(obj: Mapping[str, JSON]) -> bool:
-    api_version = obj.get("apiVersion")
-    return (
-        obj.get("kind") == "ExpansionTemplate"
-        and isinstance(api_version, str)
-        and api_version.split("/")[0] == EXPANSION_GROUP
-    )
+    return obj.get("kind") == "ExpansionTemplate" and api_group(obj) == EXPANSION_GROUP
 
 
 def parse_expansion_template(document: Document) -> ExpansionTemplate:
@@ -122,18 +121,18 @@ def _owner_reference(ref: Mapping[str, Any]) -> dict[str, JSON]:
 def expand_object(
     parent: Mapping[str, Any], namespace: Mapping[str, Any] | None, template: ExpansionTemplate
 ) -> dict[str, JSON]:
-    """The resultant of one template on one object; raises ValueError when the source is missing."""
+    """The resultant of one template on one object; raises ExpansionFailure when the source is missing."""
     source = _nested_map(parent, template.source_path)
-    parent_name = _meta(parent, "name")
+    parent_name = meta(parent, "name")
     if source is None:
-        raise ValueError(f'could not find source field "{template.template_source}" in resource {parent_name}')
+        raise ExpansionFailure(f'could not find source field "{template.template_source}" in resource {parent_name}')
     child: dict[str, JSON] = copy.deepcopy(source)
     group, version, kind = template.generated
     child["apiVersion"] = f"{group}/{version}" if group else version
     child["kind"] = kind
     metadata = child.get("metadata")
     metadata = dict(metadata) if isinstance(metadata, dict) else {}
-    child_namespace = _meta(namespace, "name") if namespace is not None else _meta(parent, "namespace")
+    child_namespace = meta(namespace, "name") if namespace is not None else meta(parent, "namespace")
     if child_namespace:
         metadata["namespace"] = child_namespace
     else:
@@ -152,12 +151,6 @@ def expand_object(
     return child
 
 
-def _meta(obj: Mapping[str, Any] | None, key: str) -> str:
-    metadata = obj.get("metadata") if obj else None
-    value = metadata.get(key) if isinstance(metadata, dict) else None
-    return value if isinstance(value, str) else ""
-
-
 def expand(
     obj: Mapping[str, Any],
     namespace: Mapping[str, Any] | None,
@@ -165,12 +158,12 @@ def expand(
     path: JSONPath = (),
     depth: int = 0,
 ) -> list[Resultant]:
-    """Every resultant of `obj`, recursively; raises ValueError as Gatekeeper's expansion fails."""
+    """Every resultant of `obj`, recursively; raises ExpansionFailure as Gatekeeper's expansion fails."""
     if depth >= MAX_DEPTH:
-        raise ValueError(f"maximum recursion depth of {MAX_DEPTH} reached")
+        raise ExpansionFailure(f"maximum recursion depth of {MAX_DEPTH} reached")
     gvk = group_version_kind(obj)
     if gvk == ("", "", ""):
-        raise ValueError(f"cannot expand resource {_meta(obj, 'name')} with empty GVK")
+        raise ExpansionFailure(f"cannot expand resource {meta(obj, 'name')} with empty GVK")
     found: list[Resultant] = []
     for template in templates:
         if gvk not in template.apply_to:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from boundary_policy.errors import BoundaryPolicyError
+
 _WORD = "0-9A-Za-z_"
 _SPACE = "\\t\\n\\f\\r "
 _PERL_CLASSES = {"d": "0-9", "w": _WORD, "s": _SPACE}
@@ -38,7 +40,7 @@ _SIMPLE_ESCAPES = {"a": "\\x07", "f": "\\f", "t": "\\t", "n": "\\n", "r": "\\r",
 _MAX_REPEAT = 1000
 
 
-class GoRegexError(ValueError):
+class GoRegexError(BoundaryPolicyError):
     """A pattern Go would refuse, or one whose Go meaning cannot be reproduced."""
 
 

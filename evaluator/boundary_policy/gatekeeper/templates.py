@@ -12,14 +12,15 @@ Gatekeeper parses them with, so a Rego runtime error reads exactly as Gatekeeper
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from boundary_policy.engine import Module, RegoVersion
 from boundary_policy.errors import LocatedError
+from boundary_policy.k8s import api_group
 from boundary_policy.model import JSON, Document, JSONPath
+from boundary_policy.rego.source import Token, package_of, ref_at, significant, starts_line
 
 TEMPLATE_GROUP = "templates.gatekeeper.sh"
 TEMPLATE_VERSIONS = ("v1", "v1beta1", "v1alpha1")
@@ -67,12 +68,7 @@ class Template:
 
 
 def is_template(obj: Mapping[str, JSON]) -> bool:
-    api_version = obj.get("apiVersion")
-    return (
-        obj.get("kind") == "ConstraintTemplate"
-        and isinstance(api_version, str)
-        and api_version.split("/")[0] == TEMPLATE_GROUP
-    )
+    return obj.get("kind") == "ConstraintTemplate" and api_group(obj) == TEMPLATE_GROUP
 
 
 def _get(obj: JSON, *path: str | int) -> JSON:
@@ -177,72 +173,15 @@ def _parameter_schema(obj: Mapping[str, JSON]) -> Mapping[str, JSON] | None:
 
 # --- The rewriter's rules, on tokens (comments and strings cannot fool them). ---
 
-_TOKEN = re.compile(
-    r"(?P<comment>#[^\n]*)|(?P<string>\"(?:[^\"\\\n]|\\.)*\")|(?P<raw>`[^`]*`)|(?P<newline>\n)"
-    r"|(?P<space>[ \t\r\f\v]+)|(?P<ident>[A-Za-z_][A-Za-z0-9_]*)|(?P<other>.)",
-    re.S,
-)
 
-
-@dataclass(frozen=True)
-class _Tok:
-    kind: str
-    text: str
-    line: int
-
-
-@functools.lru_cache(maxsize=512)
-def _tokens(source: str) -> tuple[_Tok, ...]:
-    """Significant tokens of a module; cached, since every template of a bundle embeds the same libs."""
-    found: list[_Tok] = []
-    line = 1
-    for match in _TOKEN.finditer(source):
-        kind = str(match.lastgroup)
-        if kind not in ("comment", "space", "newline"):
-            found.append(_Tok(kind, match.group(), line))
-        line += match.group().count("\n")
-    return tuple(found)
-
-
-def _ref_at(tokens: Sequence[_Tok], index: int) -> tuple[list[str], int]:
-    """The dotted/bracketed static ref starting at `index` (e.g. data.lib.x["y"]) and the index after it."""
-    parts = [tokens[index].text]
-    index += 1
-    while index + 1 < len(tokens):
-        if tokens[index].text == "." and tokens[index + 1].kind == "ident":
-            parts.append(tokens[index + 1].text)
-            index += 2
-        elif tokens[index].text == "[" and tokens[index + 1].kind == "string" and index + 2 < len(tokens):
-            if tokens[index + 2].text != "]":
-                break
-            parts.append(tokens[index + 1].text[1:-1])
-            index += 3
-        else:
-            break
-    return parts, index
-
-
-def package_of(source: str) -> str | None:
-    tokens = _tokens(source)
-    for i, token in enumerate(tokens):
-        if token.text == "package" and token.kind == "ident":
-            parts, _ = _ref_at(tokens, i + 1) if i + 1 < len(tokens) else ([], 0)
-            return ".".join(parts) or None
-    return None
-
-
-def _starts_statement(tokens: Sequence[_Tok], index: int) -> bool:
-    return index == 0 or tokens[index - 1].line < tokens[index].line
-
-
-def _defines_violation(tokens: Sequence[_Tok], index: int) -> bool:
+def _defines_violation(tokens: Sequence[Token], index: int) -> bool:
     """Whether a rule named `violation` starts at `index` (OPA's Head.Name is "violation").
 
     `violation[x] if {...}` and `violation.a ...` are ref-head rules without that name: Gatekeeper
     reports them as a missing `violation` rule, and so does this.
     """
     token = tokens[index]
-    if token.text != "violation" or token.kind != "ident" or not _starts_statement(tokens, index):
+    if token.text != "violation" or token.kind != "ident" or not starts_line(tokens, index):
         return False
     after = index + 1
     if after >= len(tokens) or tokens[after].text == ".":
@@ -272,7 +211,7 @@ def check_rewriter_rules(template: Template) -> None:
             f'template "{template.name}": {message}', document.file, start + rego_line if rego_line else start
         )
 
-    entry_tokens = _tokens(template.rego)
+    entry_tokens = significant(template.rego)
     if not any(_defines_violation(entry_tokens, i) for i in range(len(entry_tokens))):
         raise fail("invalid rego: invalid module: missing required rules: [violation]", template.source_path)
     if not template.package:
@@ -285,7 +224,7 @@ def check_rewriter_rules(template: Template) -> None:
             raise fail(f"invalid lib prefix: path data.{package} not found in lib prefixes", path)
 
     for module, source, path in modules:
-        tokens = _tokens(source)
+        tokens = significant(source)
         disallowed: list[str] = []
         index = 0
         while index < len(tokens):
@@ -293,8 +232,8 @@ def check_rewriter_rules(template: Template) -> None:
             if token.kind != "ident" or (index > 0 and tokens[index - 1].text == "."):
                 index += 1
                 continue
-            if token.text == "import" and _starts_statement(tokens, index) and index + 1 < len(tokens):
-                parts, index = _ref_at(tokens, index + 1)
+            if token.text == "import" and starts_line(tokens, index) and index + 1 < len(tokens):
+                parts, index = ref_at(tokens, index + 1)
                 ref = ".".join(parts)
                 if parts[0] == "input":
                     raise fail(f'invalid import: cannot import input: "{ref}"', path, token.line)
@@ -302,7 +241,7 @@ def check_rewriter_rules(template: Template) -> None:
                     raise fail(f'invalid import: bad import: "{ref}"', path, token.line)
                 continue
             if token.text == "data":
-                parts, end = _ref_at(tokens, index)
+                parts, end = ref_at(tokens, index)
                 if len(parts) < 2 or parts[1] not in ("lib", "inventory"):
                     shown = ".".join(parts) if end > index + 1 else "data"
                     disallowed.append(f"disallowed ref {shown}")

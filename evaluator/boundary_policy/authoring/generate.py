@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import yaml
 
-from boundary_policy.catalog import INVENTORY_GVKS, Catalog, CatalogRule, docs_path
+from boundary_policy.authoring.catalog import INVENTORY_GVKS, Catalog, CatalogRule, docs_path
 
 __all__ = ["GENERATED_DIRS", "HEADER", "PARAMETERS", "Drift", "check", "dump_yaml", "render", "write"]
 

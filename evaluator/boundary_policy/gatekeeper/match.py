@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from boundary_policy.errors import BoundaryPolicyError
+from boundary_policy.k8s import group_kind, meta
 from boundary_policy.model import JSON
 
 CLUSTER_SCOPED: Mapping[str, JSON] = {}
@@ -25,11 +27,11 @@ CLUSTER_SCOPED: Mapping[str, JSON] = {}
 SOURCES = ("All", "Original", "Generated")
 
 
-class MatchError(Exception):
+class MatchError(BoundaryPolicyError):
     """The matcher could not decide; Gatekeeper turns this into an autoreject result."""
 
 
-class SelectorError(ValueError):
+class SelectorError(BoundaryPolicyError):
     """A label selector Kubernetes would refuse (Gatekeeper refuses the Constraint)."""
 
 
@@ -122,12 +124,6 @@ def _labels(obj: Mapping[str, Any] | None) -> Mapping[str, str]:
     return {str(k): _label_value(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
 
 
-def _meta(obj: Mapping[str, Any] | None, key: str) -> str:
-    metadata = obj.get("metadata") if obj else None
-    value = metadata.get(key) if isinstance(metadata, dict) else None
-    return value if isinstance(value, str) else ""
-
-
 @dataclass(frozen=True)
 class Kinds:
     api_groups: tuple[str, ...]
@@ -179,13 +175,6 @@ def parse_match(raw: JSON) -> Match | None:
     )
 
 
-def _group_kind(obj: Mapping[str, Any]) -> tuple[str, str]:
-    api_version = obj.get("apiVersion")
-    group = api_version.rpartition("/")[0] if isinstance(api_version, str) else ""
-    kind = obj.get("kind")
-    return group, kind if isinstance(kind, str) else ""
-
-
 def matches(
     match: Match | None,
     obj: Mapping[str, Any],
@@ -195,9 +184,9 @@ def matches(
     """Whether `obj` (with its Namespace, see the module docstring) matches; raises MatchError."""
     if match is None:
         return True
-    group, kind = _group_kind(obj)
+    group, kind = group_kind(obj)
     is_namespace = kind == "Namespace" and group == ""
-    obj_namespace = _meta(obj, "namespace")
+    obj_namespace = meta(obj, "namespace")
 
     if match.kinds and not any(
         (not k.kinds or "*" in k.kinds or kind in k.kinds)
@@ -214,9 +203,9 @@ def matches(
 
     if match.namespaces or match.excluded_namespaces:
         if is_namespace:
-            compared: str | None = _meta(obj, "name")
+            compared: str | None = meta(obj, "name")
         elif namespace is not None:
-            compared = _meta(namespace, "name")
+            compared = meta(namespace, "name")
         elif obj_namespace:
             compared = obj_namespace
         else:
@@ -238,22 +227,22 @@ def matches(
             pass  # every non-Namespace cluster-scoped object matches
         elif namespace is None:
             raise MatchError(
-                f"error matching the requested object: {_meta(obj, 'name')} :failed to run Match criteria: "
+                f"error matching the requested object: {meta(obj, 'name')} :failed to run Match criteria: "
                 "namespace selector for namespace-scoped object but missing Namespace"
             )
         elif not match.namespace_selector.matches(_labels(namespace)):
             return False
 
     if match.name and not (
-        wildcard_matches(match.name, _meta(obj, "name"))
-        or wildcard_matches_generate_name(match.name, _meta(obj, "generateName"))
+        wildcard_matches(match.name, meta(obj, "name"))
+        or wildcard_matches_generate_name(match.name, meta(obj, "generateName"))
     ):
         return False
 
     wanted = match.source or "All"
     if wanted not in SOURCES:
         raise MatchError(
-            f"error matching the requested object: {_meta(obj, 'name')} :failed to run Match criteria: "
+            f"error matching the requested object: {meta(obj, 'name')} :failed to run Match criteria: "
             f'invalid source field "{wanted}"'
         )
     return wanted == "All" or wanted == source
