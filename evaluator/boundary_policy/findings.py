@@ -17,6 +17,8 @@ from typing import Any
 from boundary_policy.gatekeeper.client import Violation
 from boundary_policy.model import ENFORCEMENT_SEVERITY, JSON, Finding, JSONPath, LoadProblem, ResourceRef, Severity
 
+__all__ = ["LOAD_ERROR_RULE", "parse_field", "problem_finding", "severity_of", "to_findings", "violation_finding"]
+
 LOAD_ERROR_RULE = "load-error"
 
 _FIELD_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]|\[\"([^\"]*)\"\]")

@@ -6,6 +6,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+__all__ = [
+    "ENFORCEMENT_SEVERITY",
+    "JSON",
+    "SEVERITY_RANK",
+    "Document",
+    "Finding",
+    "JSONPath",
+    "LoadProblem",
+    "ResourceRef",
+    "RuleInfo",
+    "Severity",
+]
+
 JSON = Any
 """A JSON-compatible value: dict, list, str, int, float, bool or None. Kubernetes objects stay plain dicts."""
 

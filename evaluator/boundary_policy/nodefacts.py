@@ -26,6 +26,32 @@ import httpx
 from boundary_policy import __version__
 from boundary_policy.errors import BoundaryPolicyError
 
+__all__ = [
+    "LANDLOCK",
+    "MAX_USER_NAMESPACES",
+    "SECCOMP_DEFAULT",
+    "SECCOMP_DEFAULT_UNREADABLE",
+    "SERVICE_ACCOUNT_DIR",
+    "TARGETS",
+    "Fact",
+    "InCluster",
+    "NodeFacts",
+    "NodeFactsError",
+    "Target",
+    "apply_facts",
+    "describe_patch",
+    "in_cluster",
+    "plan_patch",
+    "probe_landlock_syscall",
+    "read_kernel_release",
+    "read_landlock",
+    "read_max_user_namespaces",
+    "read_node_facts",
+    "render_json",
+    "render_kubectl",
+    "render_text",
+]
+
 MAX_USER_NAMESPACES = "boundary-policy/max-user-namespaces"
 LANDLOCK = "boundary-policy/landlock"
 SECCOMP_DEFAULT = "boundary-policy/seccomp-default"

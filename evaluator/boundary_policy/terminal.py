@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from typing import TextIO
 
+__all__ = ["wants_color", "wants_progress"]
+
 
 def wants_color(stream: TextIO, *, no_color_flag: bool = False) -> bool:
     if no_color_flag or os.environ.get("NO_COLOR", "") != "":

@@ -23,6 +23,8 @@ from boundary_policy.model import SEVERITY_RANK, Severity
 from boundary_policy.pipeline import EvalOptions, PipelineError, run_eval
 from boundary_policy.terminal import wants_color, wants_progress
 
+__all__ = ["EXAMPLES", "command"]
+
 EXAMPLES = """
 \b
 Examples:

@@ -11,6 +11,8 @@ from boundary_policy.authoring.generate import check, render, write
 from boundary_policy.bundle import BundleNotFoundError, policies_dir
 from boundary_policy.commands.common import EXIT_FINDINGS, fail
 
+__all__ = ["EXAMPLES", "command"]
+
 EXAMPLES = """
 \b
 Examples:

@@ -27,6 +27,8 @@ from boundary_policy.nodefacts import (
     render_text,
 )
 
+__all__ = ["EXAMPLES", "command"]
+
 EXAMPLES = """
 \b
 Examples:

@@ -13,6 +13,8 @@ from boundary_policy.authoring.catalog import Catalog, CatalogError, CatalogRule
 from boundary_policy.bundle import BundleNotFoundError, policies_dir
 from boundary_policy.commands.common import EXIT_ERROR, fail
 
+__all__ = ["POLICIES_OPTION", "command", "explain_command", "rule_json"]
+
 POLICIES_OPTION = click.option(
     "--policies",
     type=click.Path(file_okay=False, path_type=Path),

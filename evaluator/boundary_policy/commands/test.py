@@ -12,6 +12,8 @@ from boundary_policy.commands.common import EXIT_ERROR, EXIT_FINDINGS, engine_op
 from boundary_policy.engine import EngineError
 from boundary_policy.terminal import wants_color
 
+__all__ = ["EXAMPLES", "command"]
+
 EXAMPLES = """
 \b
 Examples:

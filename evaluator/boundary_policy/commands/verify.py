@@ -23,6 +23,8 @@ from boundary_policy.suites import (
 )
 from boundary_policy.terminal import wants_color
 
+__all__ = ["EXAMPLES", "command"]
+
 EXAMPLES = """
 \b
 Examples:

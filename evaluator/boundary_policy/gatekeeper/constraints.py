@@ -18,6 +18,19 @@ from boundary_policy.gatekeeper.match import Match, SelectorError, parse_match
 from boundary_policy.k8s import api_group
 from boundary_policy.model import JSON, Document
 
+__all__ = [
+    "AUDIT_ENFORCEMENT_POINT",
+    "CONSTRAINT_GROUP",
+    "GATOR_ENFORCEMENT_POINT",
+    "WEBHOOK_ENFORCEMENT_POINT",
+    "Constraint",
+    "ConstraintError",
+    "apply_defaults",
+    "is_constraint",
+    "parse_constraint",
+    "strongest_action",
+]
+
 CONSTRAINT_GROUP = "constraints.gatekeeper.sh"
 GATOR_ENFORCEMENT_POINT = "gator.gatekeeper.sh"
 AUDIT_ENFORCEMENT_POINT = "audit.gatekeeper.sh"

@@ -21,6 +21,19 @@ from boundary_policy.errors import BoundaryPolicyError, LocatedError
 from boundary_policy.k8s import api_group, group_version_kind, meta
 from boundary_policy.model import JSON, Document, JSONPath
 
+__all__ = [
+    "EXPANSION_GROUP",
+    "MAX_DEPTH",
+    "ExpansionError",
+    "ExpansionFailure",
+    "ExpansionTemplate",
+    "Resultant",
+    "expand",
+    "expand_object",
+    "is_expansion_template",
+    "parse_expansion_template",
+]
+
 EXPANSION_GROUP = "expansion.gatekeeper.sh"
 MAX_DEPTH = 7
 """Gatekeeper's maxRecursionDepth for expansion."""

@@ -15,6 +15,8 @@ import re
 
 from boundary_policy.errors import BoundaryPolicyError
 
+__all__ = ["GoRegexError", "compile_go"]
+
 _WORD = "0-9A-Za-z_"
 _SPACE = "\\t\\n\\f\\r "
 _PERL_CLASSES = {"d": "0-9", "w": _WORD, "s": _SPACE}

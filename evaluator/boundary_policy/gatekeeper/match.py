@@ -21,6 +21,22 @@ from boundary_policy.errors import BoundaryPolicyError
 from boundary_policy.k8s import group_kind, meta
 from boundary_policy.model import JSON
 
+__all__ = [
+    "CLUSTER_SCOPED",
+    "SOURCES",
+    "Kinds",
+    "Match",
+    "MatchError",
+    "Requirement",
+    "Selector",
+    "SelectorError",
+    "matches",
+    "parse_match",
+    "parse_selector",
+    "wildcard_matches",
+    "wildcard_matches_generate_name",
+]
+
 CLUSTER_SCOPED: Mapping[str, JSON] = {}
 """The empty Namespace gator attaches to cluster-scoped objects."""
 

@@ -15,6 +15,8 @@ from collections.abc import Iterator, Mapping
 from boundary_policy.gatekeeper.goregex import GoRegexError, compile_go
 from boundary_policy.model import JSON
 
+__all__ = ["schema_errors", "unknown_fields"]
+
 _TYPES = {
     "object": lambda v: isinstance(v, dict),
     "array": lambda v: isinstance(v, list),

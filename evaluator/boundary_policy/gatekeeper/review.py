@@ -22,6 +22,8 @@ from typing import Any
 from boundary_policy.k8s import group_version, group_version_kind, meta
 from boundary_policy.model import JSON
 
+__all__ = ["add_to_inventory", "admission_request_review", "build_inventory", "object_review"]
+
 _USER_INFO_FIELDS = ("username", "uid", "groups", "extra")
 
 

@@ -22,6 +22,19 @@ from boundary_policy.k8s import api_group
 from boundary_policy.model import JSON, Document, JSONPath
 from boundary_policy.rego.source import Token, package_of, ref_at, significant, starts_line
 
+__all__ = [
+    "ENTRY_MODULE",
+    "TARGET",
+    "TEMPLATE_GROUP",
+    "TEMPLATE_VERSIONS",
+    "Template",
+    "TemplateError",
+    "check_rewriter_rules",
+    "is_template",
+    "lib_module_name",
+    "parse_template",
+]
+
 TEMPLATE_GROUP = "templates.gatekeeper.sh"
 TEMPLATE_VERSIONS = ("v1", "v1beta1", "v1alpha1")
 TARGET = "admission.k8s.gatekeeper.sh"

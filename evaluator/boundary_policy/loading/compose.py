@@ -9,6 +9,8 @@ from yaml.nodes import ScalarNode, SequenceNode
 
 from boundary_policy.loading.scalars import MAP, SEQ, STR, plain_tag
 
+__all__ = ["Composer", "PythonComposer"]
+
 
 def _resolve(self: Any, kind: type, value: str | None, implicit: Any) -> str:
     if kind is ScalarNode:

@@ -15,6 +15,8 @@ from boundary_policy.errors import BoundaryPolicyError
 from boundary_policy.loading.scalars import MERGE, STR, ScalarError, key_string, scalar_json
 from boundary_policy.model import JSON, JSONPath
 
+__all__ = ["ConversionError", "Converted", "convert", "expanded_size", "line_of"]
+
 
 class ConversionError(BoundaryPolicyError):
     """A document that cannot become a Kubernetes object; `line` is 1-based."""

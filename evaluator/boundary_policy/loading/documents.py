@@ -13,6 +13,8 @@ from boundary_policy.loading.convert import ConversionError, convert, line_of
 from boundary_policy.loading.scalars import NULL
 from boundary_policy.model import JSON, Document, JSONPath, LoadProblem
 
+__all__ = ["PrefixedLines", "read_documents"]
+
 
 class PrefixedLines(Mapping[JSONPath, int]):
     """The line index of an item of a List, as a view into the List's index: no copy per item."""

@@ -29,6 +29,25 @@ from collections.abc import Callable
 from boundary_policy.errors import BoundaryPolicyError
 from boundary_policy.model import JSON
 
+__all__ = [
+    "BINARY",
+    "BOOL",
+    "FLOAT",
+    "INT",
+    "MAP",
+    "MERGE",
+    "NULL",
+    "SEQ",
+    "STR",
+    "TAG",
+    "TIMESTAMP",
+    "ScalarError",
+    "key_string",
+    "plain_tag",
+    "scalar_go",
+    "scalar_json",
+]
+
 TAG = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL = TAG + "str", TAG + "int", TAG + "float", TAG + "bool", TAG + "null"
 MERGE, BINARY, TIMESTAMP = TAG + "merge", TAG + "binary", TAG + "timestamp"

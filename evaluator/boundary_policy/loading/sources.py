@@ -13,6 +13,8 @@ from typing import BinaryIO
 
 from boundary_policy.model import LoadProblem
 
+__all__ = ["MANIFEST_SUFFIXES", "STDIN", "Source", "Unreadable", "decode", "iter_sources"]
+
 STDIN = "<stdin>"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 

@@ -9,6 +9,24 @@ from typing import Protocol
 
 from boundary_policy.model import SEVERITY_RANK, Finding, ResourceRef, RuleInfo, Severity
 
+__all__ = [
+    "FIX_MARKER",
+    "SEVERITIES",
+    "TOOL_NAME",
+    "BaseReporter",
+    "Report",
+    "Reporter",
+    "fails",
+    "fix_to_append",
+    "location",
+    "ordered",
+    "plural",
+    "printable",
+    "resource_label",
+    "severity_counts",
+    "summary_sentence",
+]
+
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 """Most severe first: the order of every count and summary."""
 
@@ -33,6 +51,19 @@ class Report:
     """Findings at or above this severity fail the run (JUnit failures); those below are reported but pass."""
     paths: Sequence[str] = field(default=())
     """Display paths of the files read, when known: JUnit lists the ones without findings as passing cases."""
+
+
+FIX_MARKER = "fix:"
+"""A message that holds this already says how to fix its case (the bundled rules' messages end with one)."""
+
+
+def fix_to_append(report: Report, finding: Finding) -> str | None:
+    """The rule's catalog fix to show after the finding's message, or None when there is none or the message
+    already gives one: every format decides this the same way, so none repeats a fix."""
+    rule = report.rules.get(finding.rule)
+    if rule is None or not rule.fix.strip() or FIX_MARKER in finding.message:
+        return None
+    return rule.fix.strip()
 
 
 class Reporter(Protocol):

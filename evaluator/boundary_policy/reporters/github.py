@@ -14,12 +14,25 @@ from boundary_policy.reporters.base import (
     TOOL_NAME,
     BaseReporter,
     Report,
+    fix_to_append,
     location,
     ordered,
     printable,
     resource_label,
     summary_sentence,
 )
+
+__all__ = [
+    "COMMANDS",
+    "MAX_TABLE_ROWS",
+    "GithubReporter",
+    "annotation_text",
+    "escape_data",
+    "escape_property",
+    "markdown_cell",
+    "step_summary_markdown",
+    "workflow_command",
+]
 
 COMMANDS: dict[Severity, str] = {"error": "error", "warning": "warning", "info": "notice"}
 MAX_TABLE_ROWS = 500
@@ -40,9 +53,9 @@ def annotation_text(report: Report, finding: Finding) -> str:
     context = ", ".join(part for part in (resource_label(finding.resource), container) if part)
     if context:
         text += f"\n\n{context}"
-    rule = report.rules.get(finding.rule)
-    if rule is not None and rule.fix.strip():
-        text += f"\nfix: {rule.fix.strip()}"
+    fix = fix_to_append(report, finding)
+    if fix is not None:
+        text += f"\nfix: {fix}"
     # Escapes as text ('\\x1b'), not as the control characters themselves, which the log would interpret.
     return printable(text)
 

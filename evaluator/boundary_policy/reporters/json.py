@@ -9,6 +9,8 @@ from typing import Any
 from boundary_policy.model import Finding
 from boundary_policy.reporters.base import TOOL_NAME, BaseReporter, Report, ordered, severity_counts
 
+__all__ = ["FORMAT_VERSION", "JsonReporter", "finding_object", "report_object"]
+
 FORMAT_VERSION = 1
 
 

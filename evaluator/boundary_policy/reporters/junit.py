@@ -16,10 +16,13 @@ from boundary_policy.reporters.base import (
     BaseReporter,
     Report,
     fails,
+    fix_to_append,
     location,
     ordered,
     resource_label,
 )
+
+__all__ = ["JunitReporter", "case_name", "details", "testcase", "testsuite", "xml_text"]
 
 # Characters XML 1.0 cannot carry at all, even escaped; ElementTree would write them raw and break the file.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -50,9 +53,9 @@ def details(report: Report, finding: Finding) -> str:
         constraint = f"{finding.constraint_kind or '?'}/{finding.constraint_name or '?'}"
         lines.append(f"constraint: {constraint} ({finding.enforcement_action})")
     lines += ["", finding.message]
-    rule = report.rules.get(finding.rule)
-    if rule is not None and rule.fix.strip():
-        lines += ["", f"fix: {rule.fix.strip()}"]
+    fix = fix_to_append(report, finding)
+    if fix is not None:
+        lines += ["", f"fix: {fix}"]
     return xml_text("\n".join(lines) + "\n")
 
 

@@ -14,6 +14,23 @@ from urllib.parse import quote
 from boundary_policy.model import SEVERITY_RANK, Finding, RuleInfo, Severity
 from boundary_policy.reporters.base import TOOL_NAME, BaseReporter, Report, ordered
 
+__all__ = [
+    "INFORMATION_URI",
+    "LEVELS",
+    "SARIF_VERSION",
+    "SCHEMA_URI",
+    "SRCROOT",
+    "TAGS",
+    "SarifReporter",
+    "catalog_descriptor",
+    "help_markdown",
+    "result",
+    "result_properties",
+    "rule_name",
+    "sarif_log",
+    "uncataloged_descriptor",
+]
+
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 INFORMATION_URI = "https://coder.com/docs/ai-coder/agent-firewall/nsjail/k8s"

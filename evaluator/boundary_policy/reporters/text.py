@@ -16,12 +16,15 @@ from boundary_policy.reporters.base import (
     BaseReporter,
     Report,
     fails,
+    fix_to_append,
     location,
     ordered,
     printable,
     resource_label,
     summary_sentence,
 )
+
+__all__ = ["DEFAULT_WIDTH", "INDENT", "SEVERITY_STYLE", "Line", "Segment", "TextReporter"]
 
 Segment = tuple[str, str]
 """A piece of a line and its rich style ('' for none)."""
@@ -98,10 +101,9 @@ class TextReporter(BaseReporter):
                 ]
             )
             lines.extend([(text, "")] for text in self._wrap([first, *rest], INDENT))
-            rule = report.rules.get(finding.rule)
-            # The bundled rules' messages end with the fix for this case; the general one would repeat it.
-            if rule is not None and rule.fix.strip() and "fix:" not in finding.message:
-                fix = " ".join(printable(rule.fix).split())
+            fix = fix_to_append(report, finding)
+            if fix is not None:
+                fix = " ".join(printable(fix).split())
                 lines.extend([(text, "green")] for text in self._wrap([f"fix: {fix}"], INDENT, INDENT + "     "))
         return lines
 
