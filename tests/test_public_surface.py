@@ -29,12 +29,12 @@ MODULES = sorted(p for p in PACKAGE.rglob("*.py") if p.relative_to(PACKAGE).as_p
 
 def _declared(tree: ast.Module) -> list[str] | None:
     for node in tree.body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
-            value = node.value
-        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == "__all__":
-            value = node.value
-        else:
+        targets = (
+            node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(node, ast.AnnAssign) else []
+        )
+        if not any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
             continue
+        value = node.value if isinstance(node, ast.Assign | ast.AnnAssign) else None
         assert isinstance(value, ast.List | ast.Tuple), "__all__ must be a literal list"
         return [ast.literal_eval(element) for element in value.elts]
     return None
