@@ -29,7 +29,7 @@ from boundary_policy.suites import Runner
 from tests.conftest import ROOT, tool
 from tests.gatekeeper.conftest import Result, gator_results, ours
 from tests.identity.suite_batches import SUITES, Batch, batches, bundled_suites, flatten_inventory
-from tests.verify.gator_output import Outcome, our_outcomes, parse_gator_verify
+from tests.suites.gator_output import Outcome, our_outcomes, parse_gator_verify
 
 pytestmark = pytest.mark.gator
 

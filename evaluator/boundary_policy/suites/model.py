@@ -1,19 +1,8 @@
-"""Suite files (`gator verify`'s format): finding them under paths and reading them into plain data.
+"""Suite files (`test.gatekeeper.sh/v1alpha1`, kind `Suite`): found under paths, read into plain data.
 
-A Suite (`test.gatekeeper.sh/v1alpha1`, kind `Suite`) lists tests (template, Constraint, optional
-ExpansionTemplate, `invalid`, `skip`) and their cases (one object, inventory files, assertions on the
-violations). Semantics follow gator's `pkg/gator/verify`:
-
-- paths are relative to the Suite file; a case object file holds exactly one object; an AdmissionReview
-  object is reviewed as its request (operation, userInfo, oldObject);
-- only the case's inventory files go to data.inventory (not the object itself), and only their Namespaces
-  are known to the matcher (no `default` is synthesised, cluster-scoped objects get no Namespace);
-- an assertion counts the violations whose message matches `message` (a Go regular expression; all of
-  them when absent): `violations: yes` (default) wants at least one, `no` none, N exactly N;
-- `invalid: true` wants the Constraint to fail schema validation.
-
-Unlike gator, a template is parsed and compiled once per test and all cases with the same inventory are
-reviewed in one batch, so a whole Suite costs a few compilations instead of one per case.
+A Suite lists tests (template, Constraint, optional ExpansionTemplate, `invalid`, `skip`) and their cases
+(one object, inventory files, assertions on the violations); paths in it are relative to the Suite file.
+Other YAML files under the paths are not Suites and are passed over, as gator does.
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ import yaml
 
 from boundary_policy.authoring.catalog import load_catalog
 from boundary_policy.authoring.generate import render, write
-from tests.generate.conftest import NET_ADMIN_POLICY
-from tests.generate.conftest import write as write_file
+from tests.authoring.conftest import NET_ADMIN_POLICY
+from tests.authoring.conftest import write as write_file
 
 pytestmark = pytest.mark.gator
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from boundary_policy.authoring.catalog import load_catalog
 from boundary_policy.authoring.generate import HEADER, PARAMETERS, Drift, check, render, write
 from boundary_policy.cli import cli
-from tests.generate.conftest import ALPHA_LIB, CAPS_LIB, NET_ADMIN_POLICY
-from tests.generate.conftest import write as write_file
+from tests.authoring.conftest import ALPHA_LIB, CAPS_LIB, NET_ADMIN_POLICY
+from tests.authoring.conftest import write as write_file
 
 
 def _render(project: Path) -> dict[str, str]:

@@ -8,7 +8,7 @@ import pytest
 
 from boundary_policy.authoring.catalog import CatalogError, load_catalog
 from boundary_policy.model import RuleInfo
-from tests.generate.conftest import NET_ADMIN_POLICY, write
+from tests.authoring.conftest import NET_ADMIN_POLICY, write
 
 
 def test_catalog_reads_every_rule_sorted_by_id(project: Path) -> None:

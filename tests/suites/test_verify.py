@@ -14,11 +14,11 @@ import pytest
 from boundary_policy.engine import Engine, OpaCliEngine, open_engine
 from boundary_policy.suites import Runner, SuiteResult, find_suite_files, read_suite
 from tests.conftest import ROOT
-from tests.verify.gator_output import Outcome, our_outcomes, parse_gator_verify
+from tests.suites.gator_output import Outcome, our_outcomes, parse_gator_verify
 
-TREE = "tests/fixtures/verify/suites/..."
-PASSING = "tests/fixtures/verify/suites/labels/suite.yaml"
-FAILING = "tests/fixtures/verify/suites/labels/failing.yaml"
+TREE = "tests/fixtures/suites/suites/..."
+PASSING = "tests/fixtures/suites/suites/labels/suite.yaml"
+FAILING = "tests/fixtures/suites/suites/labels/failing.yaml"
 
 
 def run_cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
