@@ -15,8 +15,9 @@ import pytest
 PACKAGE = Path(__file__).parents[1] / "evaluator" / "boundary_policy"
 TESTS = Path(__file__).parent
 
-# The engine backends are being rewritten on their own; they get `__all__` with that work.
-NOT_YET_DECLARED = {"engine/base.py", "engine/embedded.py", "engine/opa_cli.py", "engine/opa_server.py"}
+# The engine backends and cli.py are being rewritten on their own (the native engine, --version); they get
+# `__all__` with that work.
+NOT_YET_DECLARED = {"cli.py", "engine/base.py", "engine/embedded.py", "engine/opa_cli.py", "engine/opa_server.py"}
 
 
 def _module_name(path: Path) -> str:

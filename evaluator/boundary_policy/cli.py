@@ -13,8 +13,6 @@ from boundary_policy.commands import test as test_command
 from boundary_policy.commands import verify as verify_command
 from boundary_policy.engine import embedded_opa_version
 
-__all__ = ["EXAMPLES", "cli", "main"]
-
 EXAMPLES = """
 \b
 Examples:

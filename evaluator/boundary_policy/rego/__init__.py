@@ -1,3 +1,3 @@
-"""Rego source text: `source` reads it (tokens, refs, the package), `v0` rewrites Rego v0 into v1."""
+"""Rego source text: `source` reads it without parsing (tokens, refs, the package statement)."""
 
 __all__: list[str] = []
