@@ -37,9 +37,8 @@ from boundary_policy.engine import (  # noqa: E402
     RegoVersion,
     embedded_opa_version,
 )
-from boundary_policy.gatekeeper import shared_query  # noqa: E402
+from boundary_policy.gatekeeper.client import shared_query  # noqa: E402
 from boundary_policy.pipeline import EvalOptions, load_policies, run_eval  # noqa: E402
-from boundary_policy.templates import parse_template  # noqa: E402
 
 
 @dataclass
@@ -88,7 +87,8 @@ def record_workload(workloads: int, nodes: int) -> list[Recorded]:
 
 def one_template(records: Sequence[Recorded], rule: str) -> list[Recorded]:
     """The recorded inputs, queried for one template's violations only (e.g. rule "BND010")."""
-    templates = [parse_template(document) for document in load_policies([], []).templates]
+    policies, _ = load_policies([], [])
+    templates = list(policies.templates.values())
     template = next(t for t in templates if t.package == f"rules.{rule.lower()}")
     query = shared_query([template])
     return [Recorded(r.modules, r.data, r.rego_version, [(query, inputs) for _, inputs in r.calls]) for r in records]
