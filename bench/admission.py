@@ -6,8 +6,8 @@
 
 gator: the real Gatekeeper client (`gator test`, the pinned release) reviews a fixed set of bench workloads with an
 inventory of N Nodes, and once the same inventory with no workloads; the difference in CPU seconds divided by the
-workloads is the cost of one workload's review, free of gator's start-up and of reviewing the Nodes themselves. The violations
-are compared with `boundary-policy eval` on the same files.
+workloads is the cost of one workload's review, free of gator's start-up and of reviewing the Nodes themselves.
+The violations are compared with `boundary-policy eval` on the same files.
 
 cluster: the harness of tests/cluster starts etcd, kube-apiserver and Gatekeeper (webhook and audit, the shipped
 3 s webhook timeout), installs the bundle, creates N Nodes, and sends server-side dry-runs of a Boundary workspace

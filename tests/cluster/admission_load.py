@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
 from bench import corpus
+
 from tests.cluster.harness import ROOT, running_cluster
 
 EXAMPLES = ROOT / "examples"
