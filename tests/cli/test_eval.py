@@ -75,7 +75,7 @@ def test_json_contract_and_output_file(tmp_path: Path) -> None:
     report = json.loads(out.read_text())
     assert report["version"] == 1
     assert report["tool"]["name"] == "boundary-policy"
-    assert report["summary"]["resources"] == 37
+    assert report["summary"]["resources"] == 39
     assert report["summary"]["findings"] == len(report["findings"]) > 0
     first = report["findings"][0]
     assert set(first) == {
