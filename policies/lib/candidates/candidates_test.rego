@@ -366,6 +366,20 @@ test_fargate_targets if {
 	[[t.origin, t.class] | some t in declared] == [["parameter", "fargate"]]
 }
 
+# Among the Nodes a nodeSelector narrows to, Fargate is read from the label and the taint too, not only the name.
+test_fargate_targets_among_selected if {
+	labelled := _node("fg-label", {"group": "fg", "eks.amazonaws.com/compute-type": "fargate"}, "", "")
+	tainted := object.union(_node("fg-taint", {"group": "fg"}, "", ""), {"spec": {"taints": [{
+		"key": "eks.amazonaws.com/compute-type", "value": "fargate",
+		"effect": "NoSchedule",
+	}]}})
+	inv := _inv([labelled, tainted, _node("ec2", {"group": "fg"}, "", ""), _fargate])
+	inp := _review({"nodeSelector": {"group": "fg"}, "tolerations": [{"operator": "Exists"}]})
+	ts := candidates.fargate_targets with input as inp with data.inventory as inv
+	[t.class | some t in ts] == ["fargate", "fargate"]
+	_members(ts) == ["fg-label", "fg-taint"] with input as inp with data.inventory as inv
+}
+
 test_auto_mode_targets if {
 	inv := _karpenter({"auto": _pool({}, _auto_ref), "agents": _pool({}, _ec2("br"))}, [_auto, _al2023])
 	ts := candidates.auto_mode_targets with input as _review({}) with data.inventory as inv
