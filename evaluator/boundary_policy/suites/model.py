@@ -2,7 +2,8 @@
 
 A Suite lists tests (template, Constraint, optional ExpansionTemplate, `invalid`, `skip`) and their cases
 (one object, inventory files, assertions on the violations); paths in it are relative to the Suite file.
-Other YAML files under the paths are not Suites and are passed over, as gator does.
+Other YAML files under the paths are not Suites and are passed over, as gator does. A Suite's fields are read
+with yaml v3's scalars, as gator reads them (suite_yaml.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from boundary_policy.errors import BoundaryPolicyError
 from boundary_policy.k8s import api_group
 from boundary_policy.loading import load_paths
 from boundary_policy.model import JSON
+from boundary_policy.suites.suite_yaml import SuiteYamlError, first_document
 
 __all__ = [
     "SUITE_GROUP",
@@ -124,7 +126,14 @@ def read_suite(file: Path, display: str) -> Suite | None:
     obj = loaded.documents[0].obj
     if obj.get("kind") != SUITE_KIND or api_group(obj) != SUITE_GROUP:
         return None
-    return _parse_suite(obj, file, display)
+    # The Suite's own fields are read as gator reads them (yaml v3: `violations: yes` is the string "yes").
+    try:
+        suite = first_document(text)
+    except SuiteYamlError as error:
+        raise SuiteError(f"{display}{f':{error.line}' if error.line else ''}: {error.message}") from None
+    if not isinstance(suite, dict):
+        raise SuiteError(f"{display}: a Suite must be a mapping")
+    return _parse_suite(suite, file, display)
 
 
 def _parse_suite(obj: Mapping[str, Any], file: Path, display: str) -> Suite:
@@ -170,6 +179,8 @@ def _parse_suite(obj: Mapping[str, Any], file: Path, display: str) -> Suite:
                 assertion_where = f"{case_where}.assertions[{a_index}]"
                 assertion = mapping(raw, assertion_where)
                 violations = assertion.get("violations", "yes")
+                if isinstance(violations, float) and violations.is_integer():
+                    violations = int(violations)  # gator passes the value through JSON, where 2.0 is 2
                 if isinstance(violations, bool) or not isinstance(violations, (int, str)):
                     raise fail(f"{assertion_where}.violations", 'must be a nonnegative integer, "yes" or "no"')
                 message = assertion.get("message")
