@@ -15,9 +15,26 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from boundary_policy.gatekeeper.client import Violation
-from boundary_policy.model import ENFORCEMENT_SEVERITY, JSON, Finding, JSONPath, LoadProblem, ResourceRef, Severity
+from boundary_policy.model import (
+    ENFORCEMENT_SEVERITY,
+    JSON,
+    Finding,
+    JSONPath,
+    LoadNote,
+    LoadProblem,
+    ResourceRef,
+    Severity,
+)
 
-__all__ = ["LOAD_ERROR_RULE", "parse_field", "problem_finding", "severity_of", "to_findings", "violation_finding"]
+__all__ = [
+    "LOAD_ERROR_RULE",
+    "note_finding",
+    "parse_field",
+    "problem_finding",
+    "severity_of",
+    "to_findings",
+    "violation_finding",
+]
 
 LOAD_ERROR_RULE = "load-error"
 
@@ -92,6 +109,26 @@ def problem_finding(problem: LoadProblem) -> Finding:
         node=None,
         file=problem.file,
         line=problem.line,
+    )
+
+
+_NOTE_ACTION: dict[str, str] = {"error": "deny", "warning": "warn", "info": "dryrun"}
+
+
+def note_finding(note: LoadNote) -> Finding:
+    """A reader's note (e.g. a Terraform value unknown offline): its own rule, no Constraint."""
+    return Finding(
+        rule=note.rule,
+        severity=note.severity,
+        enforcement_action=_NOTE_ACTION[note.severity],
+        message=note.message,
+        constraint_kind=None,
+        constraint_name=None,
+        resource=note.resource,
+        container=note.container,
+        node=None,
+        file=note.file,
+        line=note.line,
     )
 
 

@@ -13,6 +13,7 @@ __all__ = [
     "Document",
     "Finding",
     "JSONPath",
+    "LoadNote",
     "LoadProblem",
     "ResourceRef",
     "RuleInfo",
@@ -60,6 +61,20 @@ class LoadProblem:
     file: str
     line: int | None
     message: str
+
+
+@dataclass(frozen=True)
+class LoadNote:
+    """What a reader found worth telling that is not a broken input, e.g. a Terraform value unknown offline;
+    reported as a finding of its own rule and severity."""
+
+    file: str
+    line: int | None
+    rule: str
+    severity: Severity
+    message: str
+    resource: ResourceRef | None = None
+    container: str | None = None
 
 
 @dataclass(frozen=True)

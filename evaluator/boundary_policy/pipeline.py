@@ -15,7 +15,7 @@ from boundary_policy.authoring.catalog import CatalogError, bundled_catalog
 from boundary_policy.bundle import BundleNotFoundError
 from boundary_policy.engine import Engine, open_engine
 from boundary_policy.errors import BoundaryPolicyError
-from boundary_policy.findings import to_findings
+from boundary_policy.findings import note_finding, to_findings
 from boundary_policy.gatekeeper.client import Client
 from boundary_policy.gatekeeper.policy_files import PolicyFilesError, describe_problems, load_policy_documents
 from boundary_policy.gatekeeper.policy_set import PolicySet, build_policy_set
@@ -120,6 +120,7 @@ def run_eval(
     if fatal:
         raise PipelineError("templates or constraints cannot run:\n" + describe_problems(fatal))
     findings += to_findings([], manifests.problems)
+    findings += [note_finding(note) for note in manifests.notes]
     if not documents and not manifests.problems:
         findings += to_findings([], [LoadProblem(", ".join(options.paths), None, "no Kubernetes objects found")])
     return EvalResult(

@@ -116,8 +116,8 @@ def test_empty_directories_and_directories_without_manifests(tmp_path: Path) -> 
     write(tmp_path, "docs/.hidden.yaml", pod("a"))
     result = load(tmp_path, "empty", "docs/")
     assert problems(result) == [
-        ("empty", None, "no manifests found under empty (no .yaml, .yml or .json files)"),
-        ("docs", None, "no manifests found under docs (no .yaml, .yml or .json files)"),
+        ("empty", None, "no manifests found under empty (no .yaml, .yml, .json or .tf files)"),
+        ("docs", None, "no manifests found under docs (no .yaml, .yml, .json or .tf files)"),
     ]
     assert result.files == 0
 

@@ -8,13 +8,14 @@ and one bad file or document never hides the others.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from boundary_policy.loading.documents import read_documents
 from boundary_policy.loading.sources import MANIFEST_SUFFIXES, STDIN, Source, Unreadable, iter_sources
-from boundary_policy.model import Document, LoadProblem
+from boundary_policy.loading.terraform import TERRAFORM_SUFFIX, read_terraform
+from boundary_policy.model import Document, LoadNote, LoadProblem
 
 __all__ = ["MANIFEST_SUFFIXES", "STDIN", "LoadLimits", "LoadResult", "load_inventory", "load_paths"]
 
@@ -35,6 +36,8 @@ class LoadResult:
     problems: list[LoadProblem]
     files: int
     """Files found (and standard input), whether or not they could be read or held objects."""
+    notes: list[LoadNote] = field(default_factory=list)
+    """Not problems, but worth a finding: e.g. a Terraform value unknown offline (loading/terraform.py)."""
 
 
 def load_paths(
@@ -47,15 +50,18 @@ def load_paths(
     """Load manifests from files, directories (recursive: .yaml, .yml, .json) and '-' (standard input)."""
     documents: list[Document] = []
     problems: list[LoadProblem] = []
+    notes: list[LoadNote] = []
     files = 0
     for item in _load(paths, stdin, limits, cwd or Path.cwd()):
         if isinstance(item, Document):
             documents.append(item)
         elif isinstance(item, LoadProblem):
             problems.append(item)
+        elif isinstance(item, LoadNote):
+            notes.append(item)
         else:
             files += 1
-    return LoadResult(documents, problems, files)
+    return LoadResult(documents, problems, files, notes)
 
 
 def load_inventory(
@@ -83,11 +89,14 @@ def load_inventory(
                     f"inventory {document.obj['kind']} has no metadata.name",
                 )
             )
-    return LoadResult(documents, problems, result.files)
+    return LoadResult(documents, problems, result.files, result.notes)
 
 
 def _load(paths: Sequence[str], stdin: BinaryIO | None, limits: LoadLimits, cwd: Path) -> Iterator[object]:
-    """Documents and problems in input order, plus one marker (Source or Unreadable) per file found."""
+    """Documents and problems in input order, plus one marker (Source or Unreadable) per file found.
+
+    Terraform files are read last, together per directory (a directory is one Terraform module)."""
+    terraform: list[tuple[str, str]] = []
     for source in iter_sources(paths, stdin=stdin, max_bytes=limits.max_file_bytes, cwd=cwd):
         if isinstance(source, LoadProblem):
             yield source
@@ -95,8 +104,16 @@ def _load(paths: Sequence[str], stdin: BinaryIO | None, limits: LoadLimits, cwd:
         yield source
         if isinstance(source, Unreadable):
             yield source.problem
+        elif source.file.lower().endswith(TERRAFORM_SUFFIX):
+            terraform.append((source.file, source.text))
         else:
             yield from _read(source, limits)
+    if terraform:
+        try:
+            yield from read_terraform(terraform)
+        except Exception as error:  # as for YAML: a reader bug must not end the run
+            message = f"internal error while reading Terraform: {type(error).__name__}: {error}"
+            yield LoadProblem(terraform[0][0], None, message)
 
 
 def _read(source: Source, limits: LoadLimits) -> Iterator[Document | LoadProblem]:

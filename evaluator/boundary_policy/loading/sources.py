@@ -16,7 +16,8 @@ from boundary_policy.model import LoadProblem
 __all__ = ["MANIFEST_SUFFIXES", "STDIN", "Source", "Unreadable", "decode", "iter_sources"]
 
 STDIN = "<stdin>"
-MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", ".tf")
+"""Files read from a directory: Kubernetes manifests, and Terraform (Coder templates)."""
 
 
 @dataclass(frozen=True)
@@ -92,7 +93,7 @@ def _walk_root(
         found = True
         yield item
     if not found:
-        message = f"no manifests found under {display} (no .yaml, .yml or .json files)"
+        message = f"no manifests found under {display} (no .yaml, .yml, .json or .tf files)"
         yield LoadProblem(display, None, message)
 
 
