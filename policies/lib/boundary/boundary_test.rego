@@ -1,6 +1,9 @@
 package lib.boundary_test
 
 import data.lib.boundary
+import data.lib.boundary.annotations
+import data.lib.boundary.config
+import data.lib.boundary.recognition
 
 _pod(annotations, containers) := {
 	"kind": "Pod",
@@ -62,13 +65,13 @@ test_only_pods if {
 
 test_annotation_names_containers if {
 	containers := [{"name": "a", "env": [{"name": "BOUNDARY_ALLOW"}]}, {"name": "b"}, {"name": "c"}]
-	_names(_pod({boundary.container_annotation: "b, c"}, containers), {}) == ["b", "c"]
-	_names(_pod({boundary.container_annotation: "none"}, containers), {"boundaryWorkspaces": true}) == []
+	_names(_pod({annotations.container: "b, c"}, containers), {}) == ["b", "c"]
+	_names(_pod({annotations.container: "none"}, containers), {"boundaryWorkspaces": true}) == []
 }
 
 test_pod_annotation_picks_agent_container if {
 	containers := [{"name": "side"}, {"name": "dev", "env": [{"name": "CODER_AGENT_TOKEN", "value": "t"}]}]
-	_names(_pod({boundary.jail_annotation: "nsjail"}, containers), {}) == ["dev"]
+	_names(_pod({annotations.jail_type: "nsjail"}, containers), {}) == ["dev"]
 }
 
 test_pod_annotation_defers_to_signals if {
@@ -76,7 +79,7 @@ test_pod_annotation_defers_to_signals if {
 		{"name": "side", "env": [{"name": "BOUNDARY_ALLOW"}]},
 		{"name": "dev", "env": [{"name": "CODER_AGENT_TOKEN"}]},
 	]
-	_names(_pod({boundary.jail_annotation: "nsjail"}, containers), {}) == ["side"]
+	_names(_pod({annotations.jail_type: "nsjail"}, containers), {}) == ["side"]
 }
 
 test_workspaces_parameter if {
@@ -90,45 +93,7 @@ test_workspaces_parameter if {
 
 test_workspace_container_never_init if {
 	obj := {"kind": "Pod", "metadata": {}, "spec": {"initContainers": [{"name": "init"}]}}
-	not boundary.workspace_container(obj, {})
-}
-
-# --- command line ---
-
-test_words if {
-	words := boundary.words("exec 'boundary' --jail-type=\"landjail\" -- claude; echo done # note")
-	words == ["exec", "boundary", "--jail-type=\"landjail", "--", "claude", "echo", "done"]
-}
-
-test_tokens_keep_fields if {
-	container := {"command": ["sh", "-c", "boundary --jail-type nsjail"], "args": ["x"]}
-	entry := {"path": ["spec", "containers", 0], "container": container}
-	boundary.tokens(entry) == [
-		{"word": "sh", "field": ["spec", "containers", 0, "command", 0]},
-		{"word": "-c", "field": ["spec", "containers", 0, "command", 1]},
-		{"word": "boundary", "field": ["spec", "containers", 0, "command", 2]},
-		{"word": "--jail-type", "field": ["spec", "containers", 0, "command", 2]},
-		{"word": "nsjail", "field": ["spec", "containers", 0, "command", 2]},
-		{"word": "x", "field": ["spec", "containers", 0, "args", 0]},
-	]
-}
-
-test_basename if {
-	boundary.basename("/usr/bin/boundary") == "boundary"
-	boundary.basename("boundary") == "boundary"
-}
-
-_toks(words) := [{"word": w, "field": [i]} | some i, w in words]
-
-test_flag_values if {
-	boundary.flag_values(_toks(["--jail-type", "landjail", "--jail-type=nsjail", "--jail-type"]), "--jail-type") == [
-		{"value": "landjail", "field": [1]},
-		{"value": "nsjail", "field": [2]},
-	]
-	boundary.bool_flag_values(_toks(["--no-user-namespace", "--no-user-namespace=false"]), "--no-user-namespace") == [
-		{"value": "true", "field": [0]},
-		{"value": "false", "field": [1]},
-	]
+	not recognition.workspace_container(obj, {})
 }
 
 # --- effective options ---
@@ -138,8 +103,8 @@ _c(container) := c if {
 	c := cs[0]
 }
 
-_c_with(annotations, container) := c if {
-	cs := boundary.recognised(_pod(annotations, [container]), {})
+_c_with(declared, container) := c if {
+	cs := boundary.recognised(_pod(declared, [container]), {})
 	c := cs[0]
 }
 
@@ -171,10 +136,10 @@ test_jail_env if {
 }
 
 test_jail_annotation_is_lowest if {
-	annotations := {boundary.jail_annotation: "landjail"}
-	_c_with(annotations, {"name": "a", "command": ["boundary"]}).jail.source == "annotation"
+	declared := {annotations.jail_type: "landjail"}
+	_c_with(declared, {"name": "a", "command": ["boundary"]}).jail.source == "annotation"
 	container := {"name": "a", "env": [{"name": "BOUNDARY_JAIL_TYPE", "value": "nsjail"}]}
-	_c_with(annotations, container).jail.value == "nsjail"
+	_c_with(declared, container).jail.value == "nsjail"
 }
 
 test_no_user_namespace_default if _c({"name": "a", "command": ["boundary"]}).no_user_namespace.value == false
@@ -195,7 +160,7 @@ test_no_user_namespace_env if {
 }
 
 test_no_user_namespace_annotation if {
-	c := _c_with({boundary.no_user_namespace_annotation: "true"}, {"name": "a", "command": ["boundary"]})
+	c := _c_with({annotations.no_user_namespace: "true"}, {"name": "a", "command": ["boundary"]})
 	c.no_user_namespace == {
 		"value": true, "known": true, "source": "annotation",
 		"field": ["metadata", "annotations", "boundary-policy/no-user-namespace"],
@@ -203,9 +168,9 @@ test_no_user_namespace_annotation if {
 }
 
 test_version if {
-	boundary.version({"metadata": {"annotations": {boundary.version_annotation: "v0.8.1"}}}) == [0, 8, 1]
-	boundary.version({"metadata": {"annotations": {boundary.version_annotation: "0.10.2-rc1"}}}) == [0, 10, 2]
-	not boundary.version({"metadata": {"annotations": {boundary.version_annotation: "latest"}}})
+	boundary.version({"metadata": {"annotations": {annotations.version: "v0.8.1"}}}) == [0, 8, 1]
+	boundary.version({"metadata": {"annotations": {annotations.version: "0.10.2-rc1"}}}) == [0, 10, 2]
+	not boundary.version({"metadata": {"annotations": {annotations.version: "latest"}}})
 	not boundary.version({"metadata": {}})
 }
 
@@ -305,7 +270,7 @@ test_config_pod_without_namespace if {
 
 test_other_volumes_ignored if {
 	obj := _mount_pod({"name": "cfg", "mountPath": "/x/coder_boundary"}, {"name": "cfg", "emptyDir": {}}, [])
-	boundary.mounted_files(obj, boundary.recognised(_pod({}, [{"name": "dev", "command": ["boundary"]}]), {})[0]) == []
+	config.mounted_files(obj, boundary.recognised(_pod({}, [{"name": "dev", "command": ["boundary"]}]), {})[0]) == []
 }
 
 # --- the reviewed pod ---

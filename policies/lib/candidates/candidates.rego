@@ -26,13 +26,15 @@ _node_name := k8s.pod.spec.nodeName if {
 }
 
 # How the pod narrows the Nodes before anything costly runs.
+default _narrowing := "none"
+
 _narrowing := "nodeName" if {
 	_node_name
 } else := "fargate" if {
 	scheduling.pod_fargate(k8s.pod)
 } else := "nodeSelector" if {
 	count(_selector) > 0
-} else := "none"
+}
 
 # The names of the Nodes the pod's targets are drawn from.
 _names := {_node_name} & object.keys(nodes.inventory_nodes) if {
@@ -112,7 +114,6 @@ _label_keys := scheduling.label_keys(k8s.pod) | nodes.label_keys
 # test, the classes and the facts read; of the name only whether it starts "fargate-" (it decides the class),
 # unless the pod's affinity matches on names. Missing fields read as lib.nodes reads them.
 _keys(names) := {name: key |
-	label_keys := _label_keys
 	some name in names
 	node := nodes.inventory_nodes[name]
 	labels := object.get(node, ["metadata", "labels"], {})
@@ -120,7 +121,7 @@ _keys(names) := {name: key |
 	info := object.get(node, ["status", "nodeInfo"], {})
 	key := [
 		_name_part(name),
-		{k: v | some k in label_keys; v := labels[k]},
+		{k: v | some k in _label_keys; v := labels[k]},
 		{k: v | some k in nodes.fact_keys; v := annotations[k]},
 		object.get(node, ["spec", "taints"], []),
 		{

@@ -53,6 +53,9 @@ _qualified(obj, name) := sprintf("%s/%s", [ns, name]) if {
 	ns != ""
 } else := name
 
+# An object's annotations, {} when it has none.
+annotations(obj) := object.get(obj, ["metadata", "annotations"], {})
+
 # The pod's namespace, "" when the manifest sets none.
 namespace(obj) := object.get(obj, ["metadata", "namespace"], "")
 

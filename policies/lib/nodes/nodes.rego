@@ -16,7 +16,7 @@ nodepool_label := "karpenter.sh/nodepool"
 fact_prefix := "boundary-policy/"
 
 # The boundary-policy/ facts, read from a Node's labels or annotations.
-fact_keys := {concat("", [fact_prefix, name]) | some name in {"max-user-namespaces", "landlock", "seccomp-default"}}
+fact_keys := {"boundary-policy/max-user-namespaces", "boundary-policy/landlock", "boundary-policy/seccomp-default"}
 
 # Every label the classes and facts read.
 label_keys := fact_keys | {compute_type, nodepool_label}

@@ -7,6 +7,10 @@ package lib.scheduling
 
 import data.lib.nodes
 
+compute_type := nodes.compute_type
+
+nodepool_label := nodes.nodepool_label
+
 # The pod-side Fargate signal (rules.md §7.3): {"text": ..., "field": [...]}; undefined when the pod does not ask
 # for Fargate.
 pod_fargate(obj) := {"text": "schedulerName: fargate-scheduler", "field": ["spec", "schedulerName"]} if {
@@ -14,19 +18,19 @@ pod_fargate(obj) := {"text": "schedulerName: fargate-scheduler", "field": ["spec
 } else := {"text": sprintf("nodeName: %s", [obj.spec.nodeName]), "field": ["spec", "nodeName"]} if {
 	startswith(obj.spec.nodeName, "fargate-")
 } else := {
-	"text": sprintf("nodeSelector %s: fargate", [nodes.compute_type]),
-	"field": ["spec", "nodeSelector", nodes.compute_type],
+	"text": sprintf("nodeSelector %s: fargate", [compute_type]),
+	"field": ["spec", "nodeSelector", compute_type],
 } if {
-	obj.spec.nodeSelector[nodes.compute_type] == "fargate"
+	obj.spec.nodeSelector[compute_type] == "fargate"
 } else := {
-	"text": sprintf("required node affinity %s: fargate", [nodes.compute_type]),
+	"text": sprintf("required node affinity %s: fargate", [compute_type]),
 	"field": ["spec", "affinity", "nodeAffinity", "requiredDuringSchedulingIgnoredDuringExecution"],
 } if {
 	terms := obj.spec.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms
 	count(terms) > 0
 	every term in terms {
 		some e in object.get(term, "matchExpressions", [])
-		e.key == nodes.compute_type
+		e.key == compute_type
 		e.operator == "In"
 		e.values == ["fargate"]
 	}
@@ -34,12 +38,12 @@ pod_fargate(obj) := {"text": "schedulerName: fargate-scheduler", "field": ["spec
 
 # May the scheduler place the pod on this Node (or node view)?
 schedulable(obj, node) if {
+	_scheduler_ok(obj, node)
+	_affinity_ok(obj, node)
 	labels := object.get(node, ["metadata", "labels"], {})
 	every key, value in object.get(obj, ["spec", "nodeSelector"], {}) {
 		labels[key] == value
 	}
-	_scheduler_ok(obj, node)
-	_affinity_ok(obj, node)
 	every taint in object.get(node, ["spec", "taints"], []) {
 		_tolerated(obj, taint)
 	}
@@ -166,12 +170,12 @@ _well_known(key) if startswith(key, "eks.amazonaws.com/instance-")
 # pod's nodeSelector and required node affinity, and the pod tolerates its taints (startupTaints do not count).
 pool_admits(obj, name, pool) if {
 	template := object.get(pool, ["spec", "template"], {})
-	labels := object.union(object.get(template, ["metadata", "labels"], {}), {nodes.nodepool_label: name})
+	labels := object.union(object.get(template, ["metadata", "labels"], {}), {nodepool_label: name})
 	requirements := object.get(template, ["spec", "requirements"], [])
+	_pool_affinity_ok(obj, labels, requirements)
 	every key, value in object.get(obj, ["spec", "nodeSelector"], {}) {
 		_pool_allows(labels, requirements, {"key": key, "operator": "In", "values": [value]})
 	}
-	_pool_affinity_ok(obj, labels, requirements)
 	every taint in object.get(template, ["spec", "taints"], []) {
 		_tolerated(obj, taint)
 	}

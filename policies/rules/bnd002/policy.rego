@@ -21,6 +21,7 @@
 package rules.bnd002
 
 import data.lib.boundary
+import data.lib.boundary.annotations
 import data.lib.k8s
 
 violation contains {"msg": msg, "details": boundary.details("BND002", c, null, field)} if {
@@ -29,7 +30,7 @@ violation contains {"msg": msg, "details": boundary.details("BND002", c, null, f
 	c.no_user_namespace.value == true
 	version := boundary.version(k8s.pod)
 	version < [0, 8, 1]
-	field := ["metadata", "annotations", boundary.version_annotation]
+	field := ["metadata", "annotations", annotations.version]
 	msg := sprintf(
 		concat("", [
 			"%s runs Boundary without a user namespace (%s), but the pod declares Boundary %d.%d.%d and the ",

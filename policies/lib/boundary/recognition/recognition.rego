@@ -1,0 +1,120 @@
+# METADATA
+# title: Boundary recognition
+# description: >-
+#   Which containers of a pod run Coder Agent Firewall (Boundary) (rules.md §3.2): the boundary-policy/container
+#   annotation, else any signal (Boundary's env vars, a launcher on the command line, its flags, a mounted config),
+#   else parameter boundaryWorkspaces or a pod-level boundary-policy/ annotation for the workspace container.
+package lib.boundary.recognition
+
+import data.lib.boundary.annotations
+import data.lib.boundary.commandline
+import data.lib.boundary.config
+import data.lib.k8s
+
+# Env vars only Boundary reads (rules.md §3.2 signal 2). The weak ones (CODER_AGENT_BOUNDARY_LOG_PROXY_SOCKET_PATH,
+# PROXY_PORT, DISABLE_AUDIT_LOGS) never recognise Boundary (§7.6).
+env_names := {
+	"BOUNDARY_JAIL_TYPE", "BOUNDARY_NO_USER_NAMESPACE", "BOUNDARY_CONFIG", "BOUNDARY_ALLOW", "BOUNDARY_LOG_DIR",
+	"BOUNDARY_LOG_LEVEL", "BOUNDARY_USE_REAL_DNS", "BOUNDARY_PPROF", "BOUNDARY_PPROF_PORT",
+	"BOUNDARY_SESSION_CORRELATION_ENABLED", "BOUNDARY_SESSION_ID_INJECT_TARGET",
+}
+
+_signal(_, entry, _) if {
+	some e in object.get(entry.container, "env", [])
+	e.name in env_names
+}
+
+_signal(_, entry, parameters) if {
+	some token in commandline.tokens(entry)
+	wrappers := {name | some name in object.get(parameters, "wrapperNames", [])}
+	commandline.basename(token.word) in (commandline.launchers | wrappers)
+}
+
+_signal(_, entry, _) if {
+	some token in commandline.option_tokens(entry)
+	some flag in ["--jail-type", "--no-user-namespace"]
+	_flag_word(token.word, flag)
+}
+
+_signal(obj, entry, _) if {
+	settings := config.mounted_config(obj, entry).settings
+	some key in ["jail_type", "allowlist"]
+	key in object.keys(settings)
+}
+
+_flag_word(word, flag) if word == flag
+
+_flag_word(word, flag) if startswith(word, concat("", [flag, "="]))
+
+# The container names in annotation boundary-policy/container (comma-separated; "none" names no container).
+declared_names(obj) := {name |
+	some part in split(value, ",")
+	name := trim_space(part)
+	name != ""
+} if {
+	value := k8s.annotations(obj)[annotations.container]
+	is_string(value)
+}
+
+# The annotations that declare Boundary for a pod without naming the container.
+_pod_level := {annotations.jail_type, annotations.no_user_namespace, annotations.version}
+
+_pod_declared(obj) if {
+	some key in _pod_level
+	key in object.keys(k8s.annotations(obj))
+}
+
+# The Coder agent container: parameter boundaryContainer, else the container with CODER_AGENT_TOKEN or that runs
+# `coder agent`, else the first container.
+workspace_container(obj, parameters) := entries[0] if {
+	entries := [entry |
+		some entry in k8s.containers(obj)
+		entry.kind == "containers"
+		entry.name == parameters.boundaryContainer
+	]
+	count(entries) > 0
+} else := entries[0] if {
+	entries := [entry |
+		some entry in k8s.containers(obj)
+		entry.kind == "containers"
+		_agent(entry)
+	]
+	count(entries) > 0
+} else := entry if {
+	entry := k8s.containers(obj)[0]
+	entry.kind == "containers"
+}
+
+_agent(entry) if k8s.env(entry, "CODER_AGENT_TOKEN")
+
+_agent(entry) if {
+	toks := commandline.tokens(entry)
+	some i, token in toks
+	commandline.basename(token.word) == "coder"
+	toks[i + 1].word == "agent"
+}
+
+runs_boundary(obj, entry, _) if entry.name in declared_names(obj)
+
+runs_boundary(obj, entry, parameters) if {
+	not declared_names(obj)
+	_signal(obj, entry, parameters)
+}
+
+runs_boundary(obj, entry, parameters) if {
+	not declared_names(obj)
+	parameters.boundaryWorkspaces == true
+	entry.path == workspace_container(obj, parameters).path
+}
+
+runs_boundary(obj, entry, parameters) if {
+	not declared_names(obj)
+	_pod_declared(obj)
+	not _any_signal(obj, parameters)
+	entry.path == workspace_container(obj, parameters).path
+}
+
+_any_signal(obj, parameters) if {
+	some entry in k8s.containers(obj)
+	_signal(obj, entry, parameters)
+}
