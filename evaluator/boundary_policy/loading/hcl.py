@@ -84,8 +84,7 @@ def parse_hcl(text: str) -> Body:
     try:
         tree = hcl2.parses_to_tree(text)
     except UnexpectedInput as error:
-        line = error.line if isinstance(error.line, int) and error.line > 0 else None
-        raise HclError(line, f"invalid HCL: {_first_line(str(error))}") from None
+        raise _syntax_error(error) from None
     except (LarkError, RuntimeError, ValueError) as error:
         raise HclError(None, f"invalid HCL: {_first_line(str(error))}") from None
     walker = _Walker(text)
@@ -93,6 +92,23 @@ def parse_hcl(text: str) -> Body:
         return walker.body(_children(tree)[0])
     except RecursionError:
         raise HclError(None, "invalid HCL: nested too deeply") from None
+
+
+def _syntax_error(error: Any) -> HclError:
+    """Lark's error in words a Terraform user reads: what was unexpected, and where."""
+    line = error.line if isinstance(getattr(error, "line", None), int) and error.line > 0 else None
+    token = getattr(error, "token", None)
+    if token is not None and getattr(token, "type", "") == "$END":
+        what = "end of file"
+    elif token is not None:
+        text = str(token).strip() or repr(str(token))
+        what = repr(text if len(text) <= 30 else text[:30] + "…")
+    else:
+        character = getattr(error, "char", None)
+        what = f"character {character!r}" if character else "input"
+    column = getattr(error, "column", None)
+    where = f" (line {line}, column {column})" if line and isinstance(column, int) and column > 0 else ""
+    return HclError(line, f"invalid HCL: unexpected {what}{where}")
 
 
 def _first_line(message: str) -> str:

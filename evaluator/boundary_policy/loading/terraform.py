@@ -169,6 +169,9 @@ class _Locals:
             parts = [self._text(p, expr.line) for p in value.parts]
             if all(isinstance(p, str) for p in parts):
                 return Expr("".join(str(p) for p in parts), expr.line, expr.text)
+            if parts != list(value.parts):  # some locals known: the placeholder keeps only what is not
+                text = "".join(p if isinstance(p, str) else p.placeholder for p in parts)
+                return Expr(Unknown(text, template=True, parts=tuple(parts)), expr.line, expr.text)
         return expr
 
     def _deep(self, expr: Expr) -> Expr:

@@ -1,0 +1,450 @@
+"""Terraform input: HCL values and lines, the provider mapping, locals, count, unknowns and Boundary from templates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from boundary_policy.loading import load_paths
+from boundary_policy.loading.hcl import HclError, Unknown, parse_hcl
+from boundary_policy.loading.terraform import (
+    DERIVED_ANNOTATION,
+    NO_WORKLOAD_RULE,
+    NOT_VISIBLE_RULE,
+    UNKNOWN_RULE,
+)
+from boundary_policy.model import Document
+
+AGENT = """
+resource "coder_agent" "main" {
+  os = "linux"
+}
+"""
+
+
+def _deployment(container: str = "", template_metadata: str = "", pod: str = "", top: str = "") -> str:
+    return f"""
+resource "kubernetes_deployment_v1" "ws" {{
+  count = data.coder_workspace.me.start_count
+  {top}
+  metadata {{
+    name      = "ws"
+    namespace = "coder"
+  }}
+  spec {{
+    template {{
+      metadata {{
+        {template_metadata}
+      }}
+      spec {{
+        {pod}
+        container {{
+          name    = "dev"
+          image   = "img"
+          command = ["sh", "-c", coder_agent.main.init_script]
+          {container}
+        }}
+      }}
+    }}
+  }}
+}}
+"""
+
+
+def _load(tmp_path: Path, *texts: str, name: str = "main.tf") -> Any:
+    (tmp_path / name).write_text("\n".join(texts), encoding="utf-8")
+    return load_paths([str(tmp_path)], cwd=tmp_path)
+
+
+def _pod(document: Document) -> dict[str, Any]:
+    template: dict[str, Any] = document.obj["spec"]["template"]
+    return template
+
+
+def test_hcl_values_and_lines() -> None:
+    body = parse_hcl(
+        'a = "x\\ty"\nb = 1.5\nc = true\nd = [1, "two", null]\ne = { k = "v", "q/r" = 2 }\n'
+        'f = "n-${var.x}"\ng = <<-EOT\n    one\n      two\n    EOT\nh = "$${literal}"\n'
+    )
+    values = {name: attribute.expr.value for name, attribute in body.attributes.items()}
+    assert values["a"] == "x\ty"
+    assert values["b"] == 1.5
+    assert values["c"] is True
+    assert [item.value for item in values["d"]] == [1, "two", None]
+    assert {key: item.value for key, item in values["e"].items()} == {"k": "v", "q/r": 2}
+    assert isinstance(values["f"], Unknown) and values["f"].placeholder == "n-${var.x}"
+    assert values["g"] == "one\n  two\n"
+    assert values["h"] == "${literal}"
+    assert [body.attributes[name].line for name in "abcdefgh"] == [1, 2, 3, 4, 5, 6, 7, 11]
+
+
+@pytest.mark.parametrize(
+    ("expression", "placeholder"),
+    [
+        ("var.image", "${var.image}"),
+        ("data.coder_workspace.me.name", "${data.coder_workspace.me.name}"),
+        ('var.on ? "a" : "b"', '${var.on ? "a" : "b"}'),
+        ('upper("x")', '${upper("x")}'),
+        ("[for s in var.l : s]", "${[for s in var.l : s]}"),
+    ],
+)
+def test_what_only_terraform_knows_is_a_marked_placeholder(expression: str, placeholder: str) -> None:
+    value = parse_hcl(f"x = {expression}\n").attributes["x"].expr.value
+    assert isinstance(value, Unknown)
+    assert value.placeholder == placeholder
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('resource "a" "b" {\n  x = \n}\n', 2),
+        ("a = 1\na = 2\n", 2),
+        ("x = {\n k = 1\n k = 2\n}\n", 3),
+    ],
+)
+def test_invalid_hcl_is_an_error_with_a_line(text: str, line: int) -> None:
+    with pytest.raises(HclError) as raised:
+        parse_hcl(text)
+    assert raised.value.line == line
+
+
+def test_invalid_hcl_is_a_load_problem_and_other_files_still_load(tmp_path: Path) -> None:
+    (tmp_path / "broken.tf").write_text('resource "x" {\n  a = [\n', encoding="utf-8")
+    result = _load(tmp_path, AGENT, _deployment())
+    assert [d.obj["kind"] for d in result.documents] == ["Deployment"]
+    assert [(p.file, p.message.split(":")[0]) for p in result.problems] == [("broken.tf", "invalid HCL")]
+
+
+def test_provider_mapping_blocks_lists_and_values(tmp_path: Path) -> None:
+    pod = """
+        node_selector = { "eks.amazonaws.com/nodegroup" = "ng" }
+        host_network  = true
+        toleration {
+          key      = "k"
+          operator = "Exists"
+        }
+        security_context {
+          fs_group = "2000"
+          seccomp_profile {
+            type = "RuntimeDefault"
+          }
+          sysctl {
+            name  = "net.ipv4.ip_forward"
+            value = "1"
+          }
+        }
+        affinity {
+          node_affinity {
+            required_during_scheduling_ignored_during_execution {
+              node_selector_term {
+                match_expressions {
+                  key      = "kubernetes.io/arch"
+                  operator = "In"
+                  values   = ["amd64"]
+                }
+              }
+            }
+          }
+          pod_anti_affinity {
+            required_during_scheduling_ignored_during_execution {
+              topology_key = "kubernetes.io/hostname"
+            }
+          }
+        }
+        volume {
+          name = "cfg"
+          config_map {
+            name         = "boundary"
+            default_mode = "0644"
+            items {
+              key  = "config.yaml"
+              path = "config.yaml"
+            }
+          }
+        }
+    """
+    container = """
+          env {
+            name  = "BOUNDARY_JAIL_TYPE"
+            value = "nsjail"
+          }
+          port {
+            container_port = 8080
+          }
+          volume_mount {
+            name       = "cfg"
+            mount_path = "/home/coder/.config/coder_boundary"
+          }
+          security_context {
+            run_as_user                = "1000"
+            allow_privilege_escalation = false
+            capabilities {
+              add  = ["NET_ADMIN", "SYS_ADMIN"]
+              drop = ["ALL"]
+            }
+            seccomp_profile {
+              type              = "Localhost"
+              localhost_profile = "profiles/clone.json"
+            }
+          }
+    """
+    result = _load(tmp_path, AGENT, _deployment(container=container, pod=pod))
+    spec = _pod(result.documents[0])["spec"]
+    assert spec["nodeSelector"] == {"eks.amazonaws.com/nodegroup": "ng"}
+    assert spec["hostNetwork"] is True
+    assert spec["tolerations"] == [{"key": "k", "operator": "Exists"}]
+    assert spec["securityContext"] == {
+        "fsGroup": 2000,
+        "seccompProfile": {"type": "RuntimeDefault"},
+        "sysctls": [{"name": "net.ipv4.ip_forward", "value": "1"}],
+    }
+    node_term = {"matchExpressions": [{"key": "kubernetes.io/arch", "operator": "In", "values": ["amd64"]}]}
+    assert spec["affinity"] == {
+        "nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [node_term]}},
+        "podAntiAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": [{"topologyKey": "kubernetes.io/hostname"}]
+        },
+    }
+    assert spec["volumes"] == [
+        {
+            "name": "cfg",
+            "configMap": {
+                "name": "boundary",
+                "defaultMode": 0o644,
+                "items": [{"key": "config.yaml", "path": "config.yaml"}],
+            },
+        }
+    ]
+    container_obj = spec["containers"][0]
+    assert container_obj["env"] == [{"name": "BOUNDARY_JAIL_TYPE", "value": "nsjail"}]
+    assert container_obj["ports"] == [{"containerPort": 8080}]
+    assert container_obj["volumeMounts"] == [{"name": "cfg", "mountPath": "/home/coder/.config/coder_boundary"}]
+    assert container_obj["securityContext"] == {
+        "runAsUser": 1000,
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"add": ["NET_ADMIN", "SYS_ADMIN"], "drop": ["ALL"]},
+        "seccompProfile": {"type": "Localhost", "localhostProfile": "profiles/clone.json"},
+    }
+
+
+def test_every_field_has_its_tf_line(tmp_path: Path) -> None:
+    text = AGENT + _deployment(container='security_context {\n capabilities {\n add = ["NET_ADMIN"]\n }\n }')
+    result = _load(tmp_path, text)
+    document = result.documents[0]
+    lines = text.splitlines()
+    base = ("spec", "template", "spec", "containers", 0, "securityContext", "capabilities", "add")
+    assert lines[document.line_of(base) - 1].strip() == 'add = ["NET_ADMIN"]'
+    assert lines[document.line_of((*base, 0)) - 1].strip() == 'add = ["NET_ADMIN"]'
+    assert lines[document.line_of(("metadata", "name")) - 1].strip() == 'name      = "ws"'
+    assert document.file == "main.tf"
+    assert lines[document.line - 1].startswith('resource "kubernetes_deployment_v1" "ws"')
+
+
+@pytest.mark.parametrize(
+    ("resource", "api_version", "kind", "template"),
+    [
+        ("kubernetes_pod", "v1", "Pod", ()),
+        ("kubernetes_pod_v1", "v1", "Pod", ()),
+        ("kubernetes_stateful_set_v1", "apps/v1", "StatefulSet", ("spec", "template")),
+        ("kubernetes_daemonset", "apps/v1", "DaemonSet", ("spec", "template")),
+        ("kubernetes_daemon_set_v1", "apps/v1", "DaemonSet", ("spec", "template")),
+        ("kubernetes_job_v1", "batch/v1", "Job", ("spec", "template")),
+        ("kubernetes_cron_job_v1", "batch/v1", "CronJob", ("spec", "jobTemplate", "spec", "template")),
+        ("kubernetes_cron_job", "batch/v1beta1", "CronJob", ("spec", "jobTemplate", "spec", "template")),
+    ],
+)
+def test_every_workload_resource(
+    tmp_path: Path, resource: str, api_version: str, kind: str, template: tuple[str, ...]
+) -> None:
+    pod_spec = 'container {\n name = "dev"\n image = "img"\n }'
+    inner = f"spec {{\n{pod_spec}\n}}"
+    for key in reversed(template):
+        inner = f"{_tf_block(key)} {{\n{inner}\n}}"
+    if not template:
+        inner = f"spec {{\n{pod_spec}\n}}"
+    result = _load(tmp_path, f'resource "{resource}" "w" {{\n metadata {{\n name = "w"\n }}\n{inner}\n}}\n')
+    (document,) = result.documents
+    assert (document.obj["apiVersion"], document.obj["kind"]) == (api_version, kind)
+    node: Any = document.obj
+    for key in template:
+        node = node[key]
+    assert node["spec"]["containers"] == [{"name": "dev", "image": "img"}]
+    assert document.obj["metadata"] == {"name": "w", "namespace": "default"}  # the provider's default namespace
+
+
+def _tf_block(key: str) -> str:
+    return {"jobTemplate": "job_template"}.get(key, key)
+
+
+def test_locals_are_substituted_and_count_zero_creates_nothing(tmp_path: Path) -> None:
+    text = """
+locals {
+  ns     = "coder"
+  caps   = ["NET_ADMIN"]
+  prefix = "ws-${local.ns}"
+}
+resource "kubernetes_pod_v1" "off" {
+  count = 0
+  metadata { name = "off" }
+  spec {
+    container {
+      name = "x"
+    }
+  }
+}
+resource "kubernetes_pod_v1" "on" {
+  for_each = toset(var.users)
+  metadata {
+    name      = "${local.prefix}-${each.key}"
+    namespace = local.ns
+  }
+  spec {
+    container {
+      name = "x"
+      security_context {
+        capabilities { add = local.caps }
+      }
+    }
+  }
+}
+"""
+    result = _load(tmp_path, text)
+    (document,) = result.documents
+    assert document.obj["metadata"] == {"name": "ws-coder-${each.key}", "namespace": "coder"}
+    assert document.obj["spec"]["containers"][0]["securityContext"] == {"capabilities": {"add": ["NET_ADMIN"]}}
+
+
+def test_unknown_values_where_rules_read_them_are_warnings(tmp_path: Path) -> None:
+    container = (
+        "security_context {\n privileged = var.privileged\n }\n"
+        'env {\n name = "BOUNDARY_JAIL_TYPE"\n value = var.jail\n }'
+    )
+    result = _load(tmp_path, AGENT, _deployment(container=container, top=""))
+    notes = [n for n in result.notes if n.rule == UNKNOWN_RULE]
+    fields = sorted(n.message.split(" is ")[0].split(": ", 1)[1] for n in notes)
+    assert fields == [
+        "spec.template.spec.containers[0].env[0].value",
+        "spec.template.spec.containers[0].securityContext.privileged",
+    ]
+    assert all(n.severity == "warning" and n.file == "main.tf" for n in notes)
+    # unknown values the rules do not read (the agent's init script, the token) stay silent
+    assert not any("init_script" in n.message or "token" in n.message for n in notes)
+
+
+MODULE = """
+module "claude-code" {
+  source          = "registry.coder.com/coder/claude-code/coder"
+  version         = "4.9.2"
+  agent_id        = coder_agent.main.id
+  enable_boundary = true
+}
+"""
+
+
+def test_module_enable_boundary_derives_annotations_and_warns(tmp_path: Path) -> None:
+    result = _load(tmp_path, AGENT, MODULE, _deployment())
+    annotations = _pod(result.documents[0])["metadata"]["annotations"]
+    assert annotations == {
+        "boundary-policy/container": "dev",
+        DERIVED_ANNOTATION: 'module "claude-code" 4.9.2 (enable_boundary = true)',
+    }
+    (note,) = result.notes
+    assert note.rule == NOT_VISIBLE_RULE and note.severity == "warning" and note.container == "dev"
+    assert '"boundary-policy/container" = "dev"' in note.message
+    line = result.documents[0].line_of(("spec", "template", "metadata", "annotations", "boundary-policy/container"))
+    text = (tmp_path / "main.tf").read_text(encoding="utf-8").splitlines()
+    assert text[line - 1].strip() == "enable_boundary = true"
+
+
+def test_annotations_written_in_the_template_need_no_derivation(tmp_path: Path) -> None:
+    metadata = 'annotations = { "boundary-policy/container" = "dev" }'
+    result = _load(tmp_path, AGENT, MODULE, _deployment(template_metadata=metadata))
+    assert _pod(result.documents[0])["metadata"]["annotations"] == {"boundary-policy/container": "dev"}
+    assert result.notes == []
+
+
+def test_agent_firewall_config_gives_the_jail_options(tmp_path: Path) -> None:
+    module = """
+module "agent-firewall" {
+  source   = "registry.coder.com/coder/agent-firewall/coder"
+  version  = "0.0.3"
+  agent_id = coder_agent.main.id
+  agent_firewall_config = <<-EOT
+    jail_type: landjail
+    no_user_namespace: true
+  EOT
+}
+"""
+    metadata = 'annotations = { "boundary-policy/container" = "dev" }'
+    result = _load(tmp_path, AGENT, module, _deployment(template_metadata=metadata))
+    annotations = _pod(result.documents[0])["metadata"]["annotations"]
+    assert annotations["boundary-policy/jail-type"] == "landjail"
+    assert annotations["boundary-policy/no-user-namespace"] == "true"
+    (note,) = result.notes
+    assert "boundary-policy/jail-type, boundary-policy/no-user-namespace missing" in note.message
+
+
+@pytest.mark.parametrize(
+    ("resource", "jail"),
+    [
+        (
+            'resource "coder_script" "c" {\n agent_id = coder_agent.main.id\n'
+            ' script = "coder boundary --jail-type=landjail -- claude"\n}',
+            "landjail",
+        ),
+        ('resource "coder_app" "c" {\n agent_id = coder_agent.main.id\n command = "agent-firewall -- claude"\n}', None),
+        (
+            'resource "coder_script" "c" {\n agent_id = coder_agent.main.id\n script = <<-EOT\n'
+            "  mkdir -p ~/.config/coder_boundary\n  cat > ~/.config/coder_boundary/config.yaml <<'Y'\n"
+            "  jail_type: nsjail\n  Y\n EOT\n}",
+            "nsjail",
+        ),
+    ],
+)
+def test_scripts_and_config_files_recognise_boundary(tmp_path: Path, resource: str, jail: str | None) -> None:
+    result = _load(tmp_path, AGENT, resource, _deployment())
+    annotations = _pod(result.documents[0])["metadata"]["annotations"]
+    assert annotations["boundary-policy/container"] == "dev"
+    assert annotations.get("boundary-policy/jail-type") == jail
+
+
+def test_a_script_without_boundary_recognises_nothing(tmp_path: Path) -> None:
+    script = 'resource "coder_script" "c" {\n agent_id = coder_agent.main.id\n script = "echo # boundary\\nclaude"\n}'
+    result = _load(tmp_path, AGENT, script, _deployment())
+    assert "annotations" not in _pod(result.documents[0])["metadata"]
+    assert result.notes == []
+
+
+def test_boundary_env_in_the_pod_is_visible_already(tmp_path: Path) -> None:
+    container = 'env {\n name = "BOUNDARY_CONFIG"\n value = "/etc/boundary.yaml"\n }'
+    result = _load(tmp_path, AGENT, MODULE, _deployment(container=container))
+    assert "annotations" not in _pod(result.documents[0])["metadata"]
+    assert result.notes == []
+
+
+def test_module_for_an_agent_without_workload_warns(tmp_path: Path) -> None:
+    result = _load(tmp_path, AGENT, MODULE)
+    (note,) = result.notes
+    lines = (tmp_path / "main.tf").read_text(encoding="utf-8").splitlines()
+    assert note.rule == NO_WORKLOAD_RULE and lines[note.line - 1].strip() == "enable_boundary = true"
+
+
+def test_unknown_enable_boundary_is_a_warning_not_a_guess(tmp_path: Path) -> None:
+    result = _load(
+        tmp_path, AGENT, MODULE.replace("enable_boundary = true", "enable_boundary = var.firewall"), _deployment()
+    )
+    assert "annotations" not in _pod(result.documents[0])["metadata"]
+    (note,) = result.notes
+    assert note.rule == UNKNOWN_RULE and "var.firewall" in note.message
+
+
+def test_files_of_one_directory_are_one_template(tmp_path: Path) -> None:
+    (tmp_path / "agent.tf").write_text(AGENT + MODULE, encoding="utf-8")
+    (tmp_path / "workspace.tf").write_text(_deployment(), encoding="utf-8")
+    result = load_paths([str(tmp_path)], cwd=tmp_path)
+    annotations = _pod(result.documents[0])["metadata"]["annotations"]
+    assert annotations["boundary-policy/container"] == "dev"
+    # the module is in another file: the derived annotation points at the pod template's metadata
+    assert result.documents[0].file == "workspace.tf"
