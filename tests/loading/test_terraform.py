@@ -448,3 +448,38 @@ def test_files_of_one_directory_are_one_template(tmp_path: Path) -> None:
     assert annotations["boundary-policy/container"] == "dev"
     # the module is in another file: the derived annotation points at the pod template's metadata
     assert result.documents[0].file == "workspace.tf"
+
+
+def test_config_maps_and_namespaces_are_read_too(tmp_path: Path) -> None:
+    text = """
+resource "kubernetes_namespace_v1" "ws" {
+  metadata {
+    name   = "coder-ws"
+    labels = { "pod-security.kubernetes.io/enforce" = "baseline" }
+  }
+}
+resource "kubernetes_config_map" "boundary" {
+  metadata {
+    name      = "boundary"
+    namespace = "coder-ws"
+  }
+  data = {
+    "config.yaml" = "jail_type: landjail\\n"
+  }
+}
+"""
+    result = _load(tmp_path, text)
+    assert [d.obj for d in result.documents] == [
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": "coder-ws", "labels": {"pod-security.kubernetes.io/enforce": "baseline"}},
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "ConfigMap",
+            "metadata": {"name": "boundary", "namespace": "coder-ws"},
+            "data": {"config.yaml": "jail_type: landjail\n"},
+        },
+    ]
+    assert result.documents[1].line_of(("data", "config.yaml")) == 14

@@ -18,7 +18,7 @@ from typing import Any
 from boundary_policy.loading.hcl import Block, Body, Expr, Unknown
 from boundary_policy.model import JSON, JSONPath
 
-__all__ = ["WORKLOAD_RESOURCES", "Built", "build_object", "pod_template_path"]
+__all__ = ["OTHER_RESOURCES", "WORKLOAD_RESOURCES", "Built", "build_object", "pod_template_path"]
 
 WORKLOAD_RESOURCES: dict[str, tuple[str, str]] = {
     "kubernetes_pod": ("v1", "Pod"),
@@ -36,6 +36,17 @@ WORKLOAD_RESOURCES: dict[str, tuple[str, str]] = {
     "kubernetes_cron_job_v1": ("batch/v1", "CronJob"),
 }
 """Terraform resource type -> (apiVersion, kind), as the provider's resource map registers them."""
+
+OTHER_RESOURCES: dict[str, tuple[str, str]] = {
+    "kubernetes_config_map": ("v1", "ConfigMap"),
+    "kubernetes_config_map_v1": ("v1", "ConfigMap"),
+    "kubernetes_namespace": ("v1", "Namespace"),
+    "kubernetes_namespace_v1": ("v1", "Namespace"),
+}
+"""Objects the rules read beside workloads: a mounted Boundary config, a namespace's Pod Security labels."""
+
+_CLUSTER_SCOPED = {"Namespace"}
+_TOP_LEVEL = {"ConfigMap": ("data", "binary_data", "immutable")}
 
 # Repeated singular blocks -> the API's list field.
 _LIST_BLOCKS = {
@@ -113,7 +124,7 @@ def pod_template_path(kind: str) -> JSONPath:
 def build_object(block: Block, resolve: Any = None) -> Built:
     """The object of one workload resource block; `resolve(expr) -> Expr` substitutes what the template
     itself defines (locals) before conversion."""
-    api_version, kind = WORKLOAD_RESOURCES[block.labels[0]]
+    api_version, kind = {**WORKLOAD_RESOURCES, **OTHER_RESOURCES}[block.labels[0]]
     built = Built({"apiVersion": api_version, "kind": kind})
     built.lines[("apiVersion",)] = built.lines[("kind",)] = block.line
     converter = _Converter(built, resolve or (lambda expr: expr))
@@ -122,8 +133,14 @@ def build_object(block: Block, resolve: Any = None) -> Built:
             path: JSONPath = (child.type,)
             built.lines[path] = child.line
             built.obj[child.type] = converter.body(child.body, path, child.type)
+    for name in _TOP_LEVEL.get(kind, ()):
+        attribute = block.body.attributes.get(name)
+        if attribute is not None:
+            path = (camel(name),)
+            built.lines[path] = attribute.line
+            built.obj[camel(name)] = converter.attribute(name, converter.resolve(attribute.expr), path)
     metadata = built.obj.setdefault("metadata", {})
-    if isinstance(metadata, dict) and "namespace" not in metadata:
+    if isinstance(metadata, dict) and "namespace" not in metadata and kind not in _CLUSTER_SCOPED:
         metadata["namespace"] = "default"  # the provider's default for namespaced resources
         built.lines[("metadata", "namespace")] = built.lines.get(("metadata",), block.line)
     return built

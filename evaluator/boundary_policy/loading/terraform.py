@@ -20,7 +20,13 @@ from pathlib import PurePosixPath
 
 from boundary_policy.loading.coder_template import BoundarySignal, find_signals
 from boundary_policy.loading.hcl import Body, Expr, HclError, Unknown, parse_hcl
-from boundary_policy.loading.kubernetes_provider import WORKLOAD_RESOURCES, Built, build_object, pod_template_path
+from boundary_policy.loading.kubernetes_provider import (
+    OTHER_RESOURCES,
+    WORKLOAD_RESOURCES,
+    Built,
+    build_object,
+    pod_template_path,
+)
 from boundary_policy.model import JSON, Document, JSONPath, LoadNote, LoadProblem, ResourceRef
 
 __all__ = [
@@ -94,6 +100,7 @@ def _read_module(sources: list[tuple[str, str]]) -> Iterator[Document | LoadProb
             yield LoadProblem(file, error.line, error.message)
     resolver = _Locals(files)
     workloads: list[_Workload] = []
+    others: list[Document] = []
     agents: list[str] = []
     for file, body in files:
         for block in body.blocks_of("resource"):
@@ -101,10 +108,14 @@ def _read_module(sources: list[tuple[str, str]]) -> Iterator[Document | LoadProb
                 continue
             if block.labels[0] == "coder_agent":
                 agents.append(block.labels[1])
-            if block.labels[0] not in WORKLOAD_RESOURCES or _no_instance(block.body):
+            if _no_instance(block.body):
                 continue
-            built = build_object(block, resolver.resolve)
-            workloads.append(_Workload(file, block.line, built, _agent_containers(built)))
+            if block.labels[0] in OTHER_RESOURCES:
+                built = build_object(block, resolver.resolve)
+                others.append(Document(built.obj, file, block.line, built.lines))
+            elif block.labels[0] in WORKLOAD_RESOURCES:
+                built = build_object(block, resolver.resolve)
+                workloads.append(_Workload(file, block.line, built, _agent_containers(built)))
     signals, undecided = find_signals(files, agents)
     for expr in undecided:
         file = _file_of(files, expr)
@@ -117,6 +128,7 @@ def _read_module(sources: list[tuple[str, str]]) -> Iterator[Document | LoadProb
             "Boundary; if it does, set boundary-policy/ annotations on the agent's pod template",
         )
     yield from _apply_signals(signals, workloads)
+    yield from others
     for workload in workloads:
         yield from _unknown_notes(workload)
         obj = workload.built.obj
