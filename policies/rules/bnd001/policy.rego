@@ -3,7 +3,7 @@
 # description: >-
 #   Boundary accepts only the jail types nsjail and landjail (case-sensitive) from --jail-type, BOUNDARY_JAIL_TYPE
 #   or jail_type in its config file, and exits with "invalid JailType" on anything else. An invalid type is reported
-#   by this rule alone (rules.md §7.8).
+#   by this rule alone.
 # related_resources:
 #   - ref: https://coder.com/docs/ai-coder/agent-firewall
 #     description: "Coder docs, Agent Firewall configuration and jail comparison"

@@ -15,8 +15,8 @@
 #   kind: BoundaryNoUserNamespaceVersion
 #   constraint: bnd002-no-user-namespace-version
 #   fix: >-
-#     Upgrade Boundary to v0.8.1 or later (the flag was added in coder/boundary#179), and update the boundary-
-#     policy/boundary-version annotation.
+#     Upgrade Boundary to v0.8.1 or later (the flag was added in coder/boundary#179), and update the
+#     boundary-policy/boundary-version annotation.
 #   inventory: [ConfigMap, Secret]
 package rules.bnd002
 
@@ -35,7 +35,7 @@ violation contains {"msg": msg, "details": boundary.details("BND002", c, null, f
 		concat("", [
 			"%s runs Boundary without a user namespace (%s), but the pod declares Boundary %d.%d.%d and the ",
 			"option exists only from v0.8.1, so Boundary rejects it; fix: upgrade Boundary to v0.8.1 or ",
-			"later.",
+			"later and update the boundary-policy/boundary-version annotation.",
 		]),
 		array.concat([boundary.subject(c), boundary.source_phrases.no_user_namespace[c.no_user_namespace.source]], version),
 	)

@@ -15,7 +15,7 @@ test_old_version if {
 		"msg": concat("", [
 			`Pod coder/ws container "dev" runs Boundary without a user namespace (flag --no-user-namespace), but the pod `,
 			"declares Boundary 0.6.1 and the option exists only from v0.8.1, so Boundary rejects it; fix: upgrade Boundary ",
-			"to v0.8.1 or later.",
+			"to v0.8.1 or later and update the boundary-policy/boundary-version annotation.",
 		]),
 		"details": {
 			"rule": "BND002", "container": "dev", "node": null,

@@ -3,7 +3,7 @@
 # description: >-
 #   Kubernetes capability names have no CAP_ prefix: containerd prepends CAP_ itself, so CAP_NET_ADMIN becomes the
 #   invalid CAP_CAP_NET_ADMIN and the container does not start. Every other rule counts such an entry as the
-#   capability it names (rules.md §7.1).
+#   capability it names.
 # related_resources:
 #   - ref: https://github.com/containerd/containerd
 #     description: "containerd CRI capability handling and default seccomp profile"

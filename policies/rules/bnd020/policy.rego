@@ -20,8 +20,11 @@
 #   constraint: bnd020-user-namespaces-disabled
 #   fix: >-
 #     Enable user namespaces in the Bottlerocket user data of the node group ([settings.kernel.sysctl]
-#     "user.max_user_namespaces" = "65536"), or run Boundary with --no-user-namespace
-#     (BOUNDARY_NO_USER_NAMESPACE=true) and add SYS_ADMIN.
+#     "user.max_user_namespaces" = "65536") and make the Nodes show it, because the finding clears only when they
+#     do: label them boundary-policy/max-user-namespaces=65536 in the same user data
+#     ([settings.kubernetes.node-labels]) or with the node-facts DaemonSet; Karpenter nodes whose EC2NodeClass
+#     user data sets the sysctl need no label when the EC2NodeClass is synced. Or run Boundary with
+#     --no-user-namespace (BOUNDARY_NO_USER_NAMESPACE=true) and add SYS_ADMIN.
 #   inventory: [Node, ConfigMap, Secret, NodePool, EC2NodeClass]
 package rules.bnd020
 
@@ -43,8 +46,10 @@ violation contains {"msg": msg, "details": boundary.details("BND020", c, summary
 		concat("", [
 			"%s runs Boundary's nsjail with a user namespace, but user namespaces are disabled on %s (%s), so ",
 			"the jail cannot start%s; fix: add [settings.kernel.sysctl] \"user.max_user_namespaces\" = ",
-			"\"65536\" to the Bottlerocket user data of those nodes, or run Boundary with --no-user-namespace ",
-			"(BOUNDARY_NO_USER_NAMESPACE=true) and add SYS_ADMIN.",
+			"\"65536\" to the Bottlerocket user data of those nodes and label them ",
+			"boundary-policy/max-user-namespaces=65536 (in the same user data or with the node-facts DaemonSet), ",
+			"because this check clears only when the Nodes or their synced Karpenter EC2NodeClass show it; or ",
+			"run Boundary with --no-user-namespace (BOUNDARY_NO_USER_NAMESPACE=true) and add SYS_ADMIN.",
 		]),
 		[boundary.subject(c), summary.text, summary.first.userns.why, _sysctl_note],
 	)

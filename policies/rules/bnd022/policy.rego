@@ -34,7 +34,8 @@ violation contains {"msg": msg, "details": boundary.details("BND022", c, summary
 		concat("", [
 			"%s runs Boundary's nsjail with a user namespace on %s, where user namespaces are disabled and ",
 			"cannot be enabled (Auto Mode NodeClasses have no user data), so the jail cannot start; fix: run ",
-			"Boundary with --no-user-namespace (BOUNDARY_NO_USER_NAMESPACE=true) and add NET_ADMIN and ",
+			"Boundary with --no-user-namespace (no_user_namespace: true or BOUNDARY_NO_USER_NAMESPACE=true) and ",
+			"add NET_ADMIN and ",
 			"SYS_ADMIN, or use landjail on nodes with kernel 6.7 or later.",
 		]),
 		[boundary.subject(c), summary.text],

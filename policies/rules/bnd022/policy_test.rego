@@ -11,8 +11,9 @@ test_auto_mode if {
 		"msg": concat("", [
 			`Pod coder/ws container "dev" runs Boundary's nsjail with a user namespace on node i-0845 (EKS Auto Mode), `,
 			"where user namespaces are disabled and cannot be enabled (Auto Mode NodeClasses have no user data), so the ",
-			"jail cannot start; fix: run Boundary with --no-user-namespace (BOUNDARY_NO_USER_NAMESPACE=true) and add ",
-			"NET_ADMIN and SYS_ADMIN, or use landjail on nodes with kernel 6.7 or later.",
+			"jail cannot start; fix: run Boundary with --no-user-namespace (no_user_namespace: true or ",
+			"BOUNDARY_NO_USER_NAMESPACE=true) and add NET_ADMIN and SYS_ADMIN, or use landjail on nodes with kernel 6.7 ",
+			"or later.",
 		]),
 		"details": {"rule": "BND022", "container": "dev", "node": "i-0845", "field": ["spec", "containers", 0]},
 	}}
@@ -27,8 +28,8 @@ test_auto_mode_nodepool if {
 			`Pod coder/ws container "dev" runs Boundary's nsjail with a user namespace on NodePool general-purpose `,
 			"(EKS Auto Mode, NodeClass default), where user namespaces are disabled and cannot be enabled (Auto Mode ",
 			"NodeClasses have no user data), so the jail cannot start; fix: run Boundary with --no-user-namespace ",
-			"(BOUNDARY_NO_USER_NAMESPACE=true) and add NET_ADMIN and SYS_ADMIN, or use landjail on nodes with kernel 6.7 ",
-			"or later.",
+			"(no_user_namespace: true or BOUNDARY_NO_USER_NAMESPACE=true) and add NET_ADMIN and SYS_ADMIN, or use ",
+			"landjail on nodes with kernel 6.7 or later.",
 		]),
 		"details": {"rule": "BND022", "container": "dev", "node": null, "field": ["spec", "containers", 0]},
 	}}

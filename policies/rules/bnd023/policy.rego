@@ -15,9 +15,9 @@
 #   kind: BoundaryUserNamespacesUnknown
 #   constraint: bnd023-user-namespaces-unknown
 #   fix: >-
-#     Confirm user.max_user_namespaces > 0 on the nodes and record it as the node label or annotation boundary-
-#     policy/max-user-namespaces (or set parameter nodeKind), or run Boundary with --no-user-namespace and add
-#     SYS_ADMIN.
+#     Confirm user.max_user_namespaces > 0 on the nodes and record it as the node label or annotation
+#     boundary-policy/max-user-namespaces (or set the Constraint parameter nodeKind), or run Boundary with
+#     --no-user-namespace and add SYS_ADMIN.
 #   inventory: [Node, ConfigMap, Secret, NodePool, EC2NodeClass]
 package rules.bnd023
 
@@ -38,8 +38,9 @@ violation contains {"msg": msg, "details": boundary.details("BND023", c, summary
 		concat("", [
 			"%s runs Boundary's nsjail with a user namespace, but whether %s allows user namespaces is ",
 			"unknown (%s), and the jail cannot start where user.max_user_namespaces is 0; fix: confirm ",
-			"user.max_user_namespaces > 0 there and record it as node label ",
-			"boundary-policy/max-user-namespaces, or run Boundary with --no-user-namespace and add SYS_ADMIN.",
+			"user.max_user_namespaces > 0 there and record it as the node label or annotation ",
+			"boundary-policy/max-user-namespaces (or set the Constraint parameter nodeKind), or run Boundary ",
+			"with --no-user-namespace and add SYS_ADMIN.",
 		]),
 		[boundary.subject(c), summary.text, summary.first.userns.why],
 	)

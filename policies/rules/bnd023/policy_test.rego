@@ -11,8 +11,9 @@ test_no_inventory if {
 			`Pod coder/ws container "dev" runs Boundary's nsjail with a user namespace, but whether an unknown node (no `,
 			"candidate Node in the inventory and no nodeKind parameter) allows user namespaces is unknown (user namespace ",
 			"support is not known for this node), and the jail cannot start where user.max_user_namespaces is 0; fix: ",
-			"confirm user.max_user_namespaces > 0 there and record it as node label boundary-policy/max-user-namespaces, ",
-			"or run Boundary with --no-user-namespace and add SYS_ADMIN.",
+			"confirm user.max_user_namespaces > 0 there and record it as the node label or annotation ",
+			"boundary-policy/max-user-namespaces (or set the Constraint parameter nodeKind), or run Boundary with ",
+			"--no-user-namespace and add SYS_ADMIN.",
 		]),
 		"details": {"rule": "BND023", "container": "dev", "node": null, "field": ["spec", "containers", 0]},
 	}}
