@@ -21,6 +21,7 @@ from boundary_policy.gatekeeper.policy_files import PolicyFilesError, describe_p
 from boundary_policy.gatekeeper.policy_set import PolicySet, build_policy_set
 from boundary_policy.loading import LoadResult, load_inventory, load_paths
 from boundary_policy.model import Document, Finding, LoadProblem, RuleInfo
+from boundary_policy.recognition import Recognition, recognise
 
 __all__ = ["EvalOptions", "EvalResult", "PipelineError", "Progress", "load_policies", "run_eval"]
 
@@ -53,6 +54,8 @@ class EvalResult:
     paths: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     """Distinct, in the order first seen: for the caller to show (e.g. a template with CEL code)."""
+    recognition: Recognition | None = None
+    """The workloads recognised as running Boundary, and why (recognition.py)."""
 
 
 def load_policies(templates: Sequence[str], constraints: Sequence[str]) -> tuple[PolicySet, list[LoadProblem]]:
@@ -119,6 +122,8 @@ def run_eval(
     fatal = policy_problems + fatal
     if fatal:
         raise PipelineError("templates or constraints cannot run:\n" + describe_problems(fatal))
+    progress("counting the workloads recognised as running Boundary…")
+    recognition = recognise(engine, policies, documents, data)
     findings += to_findings([], manifests.problems)
     findings += [note_finding(note) for note in manifests.notes]
     if not documents and not manifests.problems:
@@ -130,6 +135,7 @@ def run_eval(
         rules=_catalog_rules(),
         paths=sorted({d.file for d in documents} | {p.file for p in manifests.problems}),
         warnings=list(dict.fromkeys(warnings)),
+        recognition=recognition,
     )
 
 

@@ -148,6 +148,7 @@ def command(
         exit_code=exit_code,
         fail_on=fail_on,
         paths=result.paths,
+        recognition=result.recognition,
     )
     to_terminal = output_file is None and sys.stdout.isatty()
     color = output == "text" and to_terminal and wants_color(sys.stdout, no_color_flag=no_color)

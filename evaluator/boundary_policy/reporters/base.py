@@ -5,14 +5,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from boundary_policy.model import SEVERITY_RANK, Finding, ResourceRef, RuleInfo, Severity
+
+if TYPE_CHECKING:
+    from boundary_policy.recognition import Recognition
 
 __all__ = [
     "FIX_MARKER",
     "SEVERITIES",
     "TOOL_NAME",
+    "WORKSPACE_NOTE",
     "BaseReporter",
     "Report",
     "Reporter",
@@ -22,6 +26,7 @@ __all__ = [
     "ordered",
     "plural",
     "printable",
+    "recognition_lines",
     "resource_label",
     "severity_counts",
     "summary_sentence",
@@ -51,6 +56,8 @@ class Report:
     """Findings at or above this severity fail the run (JUnit failures); those below are reported but pass."""
     paths: Sequence[str] = field(default=())
     """Display paths of the files read, when known: JUnit lists the ones without findings as passing cases."""
+    recognition: Recognition | None = None
+    """Workloads recognised as running Boundary, and why (recognition.py); None when not computed."""
 
 
 FIX_MARKER = "fix:"
@@ -150,3 +157,38 @@ def printable(value: str) -> str:
 
 def location(finding: Finding) -> str:
     return finding.file if finding.line is None else f"{finding.file}:{finding.line}"
+
+
+WORKSPACE_NOTE = (
+    "note: {workloads} like {workspaces} (a CODER_AGENT_TOKEN env var or Coder's labels) but {show} no "
+    "Boundary signal, so no Boundary rule checked {them}. Coder's agent modules start Boundary from a script the pod "
+    "spec does not show: if {them} {run} Boundary, declare it with the boundary-policy/container annotation on the pod "
+    "template, or set boundaryWorkspaces: true in the Constraints' parameters (docs/configuration.md)."
+)
+
+
+def recognition_lines(report: Report) -> list[str]:
+    """'Boundary recognised in 2 of 3 workloads (annotation 1, module 1)', and when none was though some look
+    like Coder workspaces, the note that says why nothing was checked: such a run must not read as a pass."""
+    found = report.recognition
+    if found is None or found.workloads == 0:
+        return []
+    line = f"Boundary recognised in {found.recognised} of {plural(found.workloads, 'workload')}"
+    if found.reasons:
+        line += " (" + ", ".join(f"{reason} {count}" for reason, count in found.reasons.items()) + ")"
+    if found.workspaces_unrecognised and found.recognised:
+        line += f"; {plural(found.workspaces_unrecognised, 'Coder workspace')} without a Boundary signal"
+    lines = [line]
+    if found.workspaces_unrecognised and not found.recognised:
+        count = found.workspaces_unrecognised
+        one = count == 1
+        lines.append(
+            WORKSPACE_NOTE.format(
+                workloads=f"{plural(count, 'workload')} {'looks' if one else 'look'}",
+                workspaces="a Coder workspace" if one else "Coder workspaces",
+                show="shows" if one else "show",
+                them="it" if one else "them",
+                run="runs" if one else "run",
+            )
+        )
+    return lines

@@ -9,7 +9,7 @@ from typing import Any
 from boundary_policy.model import Finding
 from boundary_policy.reporters.base import TOOL_NAME, BaseReporter, Report, ordered, severity_counts
 
-__all__ = ["FORMAT_VERSION", "JsonReporter", "finding_object", "report_object"]
+__all__ = ["FORMAT_VERSION", "JsonReporter", "boundary_summary", "finding_object", "report_object"]
 
 FORMAT_VERSION = 1
 
@@ -40,6 +40,21 @@ def finding_object(finding: Finding) -> dict[str, Any]:
     }
 
 
+def boundary_summary(report: Report) -> dict[str, Any]:
+    """summary.boundary: the workloads recognised as running Boundary and why (absent when not computed)."""
+    found = report.recognition
+    if found is None:
+        return {}
+    return {
+        "boundary": {
+            "workloads": found.workloads,
+            "recognised": found.recognised,
+            "reasons": dict(found.reasons),
+            "workspacesWithoutBoundary": found.workspaces_unrecognised,
+        }
+    }
+
+
 def report_object(report: Report) -> dict[str, Any]:
     counts = severity_counts(report.findings)
     return {
@@ -51,6 +66,7 @@ def report_object(report: Report) -> dict[str, Any]:
             "error": counts["error"],
             "warning": counts["warning"],
             "info": counts["info"],
+            **boundary_summary(report),
         },
         "findings": [finding_object(finding) for finding in ordered(report.findings)],
     }

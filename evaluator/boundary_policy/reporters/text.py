@@ -20,6 +20,7 @@ from boundary_policy.reporters.base import (
     location,
     ordered,
     printable,
+    recognition_lines,
     resource_label,
     summary_sentence,
 )
@@ -69,6 +70,7 @@ class TextReporter(BaseReporter):
         elif report.findings:
             summary_style = "yellow"
         lines.append([(summary_sentence(report), summary_style)])
+        lines.extend([(text, "")] for text in self._wrap(recognition_lines(report), "", ""))
         return lines
 
     def _file_lines(self, report: Report, findings: list[Finding]) -> list[Line]:

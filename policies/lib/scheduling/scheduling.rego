@@ -193,7 +193,10 @@ _pool_affinity_ok(obj, labels, requirements) if {
 }
 
 # A template label fixes the key's value: the pod's requirement is read against it.
-_pool_allows(labels, _, e) if requirement_matches(e, labels)
+_pool_allows(labels, _, e) if {
+	e.key in object.keys(labels)
+	requirement_matches(e, labels)
+}
 
 # Otherwise the pool's requirements on the key decide; a well-known key the pool leaves open allows any value.
 _pool_allows(labels, requirements, e) if {
@@ -224,7 +227,21 @@ _overlaps(r, e) if {
 	requirement_matches(e, {e.key: value})
 }
 
+# A value the pod lists must be one the pool's requirement allows.
+_overlaps(r, e) if {
+	r.operator != "In"
+	e.operator == "In"
+	some value in e.values
+	requirement_matches(r, {e.key: value})
+}
+
 _overlaps(r, e) if {
 	r.operator in {"Exists", "NotIn", "Gt", "Lt"}
-	e.operator in {"In", "Exists", "NotIn", "Gt", "Lt"}
+	e.operator in {"Exists", "NotIn", "Gt", "Lt"}
+}
+
+# A node launched from a pool that does not require the key may lack it.
+_overlaps(r, e) if {
+	r.operator in {"NotIn", "DoesNotExist"}
+	e.operator in {"NotIn", "DoesNotExist"}
 }

@@ -337,3 +337,37 @@ test_pool_match_fields_never_admitted if {
 	scheduling.pool_admits({"spec": {"affinity": {"nodeAffinity": _required([by_name, arch])}}}, "p", _open)
 	not scheduling.pool_admits(_affinity({}), "p", _open)
 }
+
+_requiring_pool(requirements) := {"spec": {"template": {"spec": {"requirements": requirements}}}}
+
+_requiring_one(e) := _requiring([e])
+
+# A pod's NotIn/DoesNotExist is read against the pool's requirements and well-known keys, not only its labels.
+test_pool_negative_requirements if {
+	family := "node.kubernetes.io/instance-family"
+	listed := _requiring_pool([{"key": family, "operator": "In", "values": ["m7i", "c7i"]}])
+	not scheduling.pool_admits(_requiring_one({"key": family, "operator": "NotIn", "values": ["m7i", "c7i"]}), "p", listed)
+	scheduling.pool_admits(_requiring_one({"key": family, "operator": "NotIn", "values": ["m7i"]}), "p", listed)
+	not scheduling.pool_admits(_requiring_one({"key": family, "operator": "DoesNotExist"}), "p", listed)
+	exists := _requiring_pool([{"key": "tier", "operator": "Exists"}])
+	not scheduling.pool_admits(_requiring_one({"key": "tier", "operator": "DoesNotExist"}), "p", exists)
+	no_arch := _requiring_one({"key": "kubernetes.io/arch", "operator": "DoesNotExist"})
+	not scheduling.pool_admits(no_arch, "p", _requiring_pool([]))
+
+	# A node the pool launches may lack the key: pool NotIn/DoesNotExist and pod NotIn/DoesNotExist agree.
+	absent := _requiring_pool([{"key": "tier", "operator": "DoesNotExist"}])
+	scheduling.pool_admits(_requiring_one({"key": "tier", "operator": "DoesNotExist"}), "p", absent)
+	scheduling.pool_admits(_requiring_one({"key": "tier", "operator": "NotIn", "values": ["gpu"]}), "p", absent)
+	not_gpu := _requiring_pool([{"key": "tier", "operator": "NotIn", "values": ["gpu"]}])
+	scheduling.pool_admits(_requiring_one({"key": "tier", "operator": "DoesNotExist"}), "p", not_gpu)
+	scheduling.pool_admits(_requiring_one({"key": "tier", "operator": "DoesNotExist"}), "p", _requiring_pool([]))
+
+	# A value the pod selects must be one the pool's NotIn/Gt/Lt allows.
+	sel := {"spec": {"nodeSelector": {"tier": "gpu"}}}
+	not scheduling.pool_admits(sel, "p", not_gpu)
+	scheduling.pool_admits({"spec": {"nodeSelector": {"tier": "cpu"}}}, "p", not_gpu)
+	generation := "karpenter.k8s.aws/instance-generation"
+	newer := _requiring_pool([{"key": generation, "operator": "Gt", "values": ["5"]}])
+	not scheduling.pool_admits({"spec": {"nodeSelector": {generation: "3"}}}, "p", newer)
+	scheduling.pool_admits({"spec": {"nodeSelector": {generation: "7"}}}, "p", newer)
+}
