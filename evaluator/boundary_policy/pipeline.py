@@ -6,7 +6,7 @@ the caller's callback (the command decides what the terminal shows).
 
 from __future__ import annotations
 
-import multiprocessing
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
@@ -17,11 +17,19 @@ from boundary_policy.engine import Engine, open_engine
 from boundary_policy.errors import BoundaryPolicyError
 from boundary_policy.findings import note_finding, to_findings
 from boundary_policy.gatekeeper.client import Client
-from boundary_policy.gatekeeper.policy_files import PolicyFilesError, describe_problems, load_policy_documents
+from boundary_policy.gatekeeper.constraints import is_constraint
+from boundary_policy.gatekeeper.policy_files import (
+    PolicyDocuments,
+    PolicyFilesError,
+    describe_problems,
+    load_policy_documents,
+    split_policy_documents,
+)
 from boundary_policy.gatekeeper.policy_set import PolicySet, build_policy_set
 from boundary_policy.loading import LoadResult, load_inventory, load_paths
 from boundary_policy.model import Document, Finding, LoadProblem, RuleInfo
 from boundary_policy.recognition import Recognition, recognise
+from boundary_policy.workers import WorkerDied, job_count, run_chunks
 
 __all__ = ["EvalOptions", "EvalResult", "PipelineError", "Progress", "load_policies", "run_eval"]
 
@@ -54,17 +62,28 @@ class EvalResult:
     paths: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     """Distinct, in the order first seen: for the caller to show (e.g. a template with CEL code)."""
+    policy_objects: dict[str, int] = field(default_factory=dict)
+    """Policy objects found among the manifests and used as `kubectl apply` would install them, by kind
+    (every Constraint counts as "Constraint")."""
     recognition: Recognition | None = None
     """The workloads recognised as running Boundary, and why (recognition.py)."""
 
 
-def load_policies(templates: Sequence[str], constraints: Sequence[str]) -> tuple[PolicySet, list[LoadProblem]]:
-    """The bundled policy set with the user's templates and Constraints, and what Gatekeeper would refuse."""
+def load_policies(
+    templates: Sequence[str], constraints: Sequence[str], from_manifests: PolicyDocuments | None = None
+) -> tuple[PolicySet, list[LoadProblem]]:
+    """The bundled policy set with the user's templates and Constraints (then the policy objects among the
+    manifests), and what Gatekeeper would refuse."""
     try:
-        documents = load_policy_documents(templates, constraints)
+        documents = load_policy_documents(templates, constraints, from_manifests)
     except PolicyFilesError as error:
         raise PipelineError(str(error)) from None
-    return build_policy_set(documents.templates, documents.constraints, documents.expansions)
+    return build_policy_set(documents.templates, documents.constraints, documents.expansions, documents.mutators)
+
+
+def _policy_kinds(found: PolicyDocuments) -> dict[str, int]:
+    counts = Counter("Constraint" if is_constraint(d.obj) else str(d.obj.get("kind")) for d in found.all())
+    return dict(sorted(counts.items()))
 
 
 def _catalog_rules() -> dict[str, RuleInfo]:
@@ -74,27 +93,23 @@ def _catalog_rules() -> dict[str, RuleInfo]:
         return {}
 
 
-# Worker state, set before the pool forks (the engine is opened inside each worker, after the fork).
-_WORK: dict[str, Any] = {}
-
 _Reviewed = tuple[list[Finding], list[LoadProblem], list[str]]
 """Findings on the objects, problems of the policy set that stop the run, warnings."""
 
 
-def _review_chunk(chunk: tuple[int, int]) -> _Reviewed:
-    options: EvalOptions = _WORK["options"]
-    engine = open_engine(options.engine_name, opa_bin=options.opa_bin, opa_url=options.opa_url)
-    try:
-        return _review(engine, _WORK["policies"], _WORK["manifests"][chunk[0] : chunk[1]], _WORK["data"])
-    finally:
-        engine.close()
-
-
-def _review(engine: Engine, policies: PolicySet, manifests: Sequence[Document], data: Sequence[Any]) -> _Reviewed:
+def _review(
+    engine: Engine,
+    policies: PolicySet,
+    manifests: Sequence[Document],
+    data: Sequence[Any],
+    manifest_files: frozenset[str],
+) -> _Reviewed:
     evaluation = Client(engine, policies).review(manifests, data)
-    fatal = [p for p in evaluation.problems if p.file in policies.files]
-    object_problems = [p for p in evaluation.problems if p.file not in policies.files]
-    return to_findings(evaluation.violations, object_problems), fatal, evaluation.warnings
+    # A template among the manifests that cannot run is a finding there, like any broken manifest.
+    fatal = [p for p in evaluation.problems if p.file not in manifest_files]
+    in_manifests = [p for p in evaluation.problems if p.file in manifest_files]
+    findings = to_findings(evaluation.violations, [*in_manifests, *evaluation.object_problems])
+    return findings, fatal, evaluation.warnings
 
 
 def _ignore(_: str) -> None:
@@ -109,48 +124,63 @@ def run_eval(
     if inventory.problems:
         raise PipelineError("the inventory cannot be used:\n" + describe_problems(inventory.problems))
     manifests = load_paths(list(options.paths), stdin=stdin)
-    policies, policy_problems = load_policies(options.templates, options.constraints)
+    # Templates, Constraints, ExpansionTemplates and mutators among the manifests are what `kubectl apply -f`
+    # would install: they join the policy set instead of being reviewed.
+    found, documents = split_policy_documents(manifests.documents)
+    policies, policy_problems = load_policies(options.templates, options.constraints, found)
+    manifest_files = frozenset(d.file for d in manifests.documents)
     # As gator test does (and a synced cluster would), every manifest object is also in data.inventory.
-    data = [d.obj for d in (*inventory.documents, *manifests.documents)]
-    documents = manifests.documents
-    jobs = min(options.jobs, max(1, len(documents) // 50))
+    data = [d.obj for d in (*inventory.documents, *documents)]
+    # One OPA server holds one policy at a time: workers sharing it would replace each other's.
+    jobs = 1 if options.opa_url else job_count(options.jobs, len(documents))
     progress(f"evaluating {len(documents)} resources with {len(policies.templates)} templates…")
     if jobs <= 1:
-        findings, fatal, warnings = _review(engine, policies, documents, data)
+        findings, fatal, warnings = _review(engine, policies, documents, data, manifest_files)
     else:
-        findings, fatal, warnings = _review_parallel(options, policies, documents, data, jobs)
-    fatal = policy_problems + fatal
+        findings, fatal, warnings = _review_parallel(options, policies, documents, data, manifest_files, jobs)
+    findings += to_findings([], [p for p in policy_problems if p.file in manifest_files])
+    fatal = [p for p in policy_problems if p.file not in manifest_files] + fatal
     if fatal:
         raise PipelineError("templates or constraints cannot run:\n" + describe_problems(fatal))
     progress("counting the workloads recognised as running Boundary…")
     recognition = recognise(engine, policies, documents, data)
     findings += to_findings([], manifests.problems)
     findings += [note_finding(note) for note in manifests.notes]
-    if not documents and not manifests.problems:
+    if not manifests.documents and not manifests.problems:
         findings += to_findings([], [LoadProblem(", ".join(options.paths), None, "no Kubernetes objects found")])
     return EvalResult(
         findings=sorted(findings, key=Finding.sort_key),
         resources=len(documents),
         files=manifests.files,
         rules=_catalog_rules(),
-        paths=sorted({d.file for d in documents} | {p.file for p in manifests.problems}),
+        paths=sorted({d.file for d in manifests.documents} | {p.file for p in manifests.problems}),
         warnings=list(dict.fromkeys(warnings)),
+        policy_objects=_policy_kinds(found),
         recognition=recognition,
     )
 
 
 def _review_parallel(
-    options: EvalOptions, policies: PolicySet, documents: list[Document], data: list[Any], jobs: int
+    options: EvalOptions,
+    policies: PolicySet,
+    documents: list[Document],
+    data: list[Any],
+    manifest_files: frozenset[str],
+    jobs: int,
 ) -> _Reviewed:
     """Split the documents across forked workers; each opens its own engine (Go does not survive a fork)."""
-    _WORK.update(options=options, policies=policies, manifests=documents, data=data)
-    size = -(-len(documents) // jobs)
-    chunks = [(start, min(start + size, len(documents))) for start in range(0, len(documents), size)]
+
+    def review_chunk(chunk: tuple[int, int]) -> _Reviewed:
+        engine = open_engine(options.engine_name, opa_bin=options.opa_bin, opa_url=options.opa_url)
+        try:
+            return _review(engine, policies, documents[chunk[0] : chunk[1]], data, manifest_files)
+        finally:
+            engine.close()
+
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            parts = pool.map(_review_chunk, chunks)
-    finally:
-        _WORK.clear()
+        parts = run_chunks(review_chunk, len(documents), jobs)
+    except WorkerDied as error:
+        raise PipelineError(str(error)) from None
     findings = [f for part in parts for f in part[0]]
     fatal = list(dict.fromkeys(p for part in parts for p in part[1]))
     warnings = [w for part in parts for w in part[2]]

@@ -13,7 +13,7 @@ import pytest
 
 from boundary_policy.engine import Engine, OpaCliEngine, open_engine
 from boundary_policy.gatekeeper.client import Evaluation, evaluate
-from boundary_policy.gatekeeper.policy_set import split_documents
+from boundary_policy.gatekeeper.policy_files import split_policy_documents
 from boundary_policy.loading import load_paths
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "gatekeeper"
@@ -60,12 +60,13 @@ def ours(engine: Engine, paths: Sequence[Path]) -> tuple[Counter[Result], Evalua
     """Our client on the same files, in `gator test` mode (every object reviewed and in the inventory)."""
     loaded = load_paths([str(p) for p in paths])
     assert not loaded.problems, loaded.problems
-    templates, constraints, expansions, others = split_documents(loaded.documents)
+    policies, others = split_policy_documents(loaded.documents)
     evaluation = evaluate(
         engine,
-        templates=templates,
-        constraints=constraints,
-        expansion_templates=expansions,
+        templates=policies.templates,
+        constraints=policies.constraints,
+        expansion_templates=policies.expansions,
+        mutators=policies.mutators,
         manifests=others,
         gator_test=True,
     )

@@ -116,6 +116,6 @@ def test_missing_source_is_a_problem_not_a_crash(engine: Any) -> None:
     result = evaluate(
         engine, templates=templates, constraints=constraints, expansion_templates=expansions, manifests=[broken]
     )
-    assert [(p.file, p.message) for p in result.problems] == [
+    assert [(p.file, p.message) for p in result.object_problems] == [
         ("broken.yaml", 'expanding resource empty: could not find source field "spec.template" in resource empty')
     ]

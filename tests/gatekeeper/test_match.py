@@ -6,6 +6,7 @@ import pytest
 
 from boundary_policy.gatekeeper.match import (
     CLUSTER_SCOPED,
+    Match,
     MatchError,
     SelectorError,
     matches,
@@ -116,8 +117,11 @@ def test_source_and_invalid_source() -> None:
     assert matches(parse_match({"source": "Generated"}), POD, NAMESPACE, "Generated")
     assert not matches(parse_match({"source": "Generated"}), POD, NAMESPACE, "Original")
     assert matches(parse_match({"source": "All"}), POD, NAMESPACE, "Generated")
+    # The Constraint CRD's enum refuses it before any match (gator v3.23: "schema validation failed").
+    with pytest.raises(SelectorError, match=r'spec\.match\.source: Unsupported value: "Everything"'):
+        parse_match({"source": "Everything"})
     with pytest.raises(MatchError, match='invalid source field "Everything"'):
-        matches(parse_match({"source": "Everything"}), POD, NAMESPACE)
+        matches(Match(source="Everything"), POD, NAMESPACE)
 
 
 def test_namespace_falls_back_to_metadata_when_unknown() -> None:

@@ -148,6 +148,7 @@ def command(
         exit_code=exit_code,
         fail_on=fail_on,
         paths=result.paths,
+        policy_objects=result.policy_objects,
         recognition=result.recognition,
     )
     to_terminal = output_file is None and sys.stdout.isatty()

@@ -11,18 +11,21 @@ It follows frameworks' `Client.Review` and the Rego driver (`drivers/rego/driver
   Constraint and continue);
 - a matcher error is an "autoreject" violation `unable to match constraints: ...`;
 - ExpansionTemplate resultants are reviewed with source `Generated`, their results reported on the
-  parent with `[Implied by <name>] ` and the template's enforcementAction.
+  parent with `[Implied by <name>] ` and the template's enforcementAction;
+- mutators (Assign, AssignMetadata, ModifySet) change an object before it is reviewed, as the mutating
+  webhook does before the validating one, and each resultant before it is reviewed or expanded again.
 
 With `gator_test=True` every input object (templates and Constraints included) is reviewed and put
-in `data.inventory`, exactly as `gator test` does; otherwise the manifests are reviewed and
-`data.inventory` holds the inventory and the manifests.
+in `data.inventory`, exactly as `gator test` does (which also reviews each object as written, not
+mutated, and mutates only what it expands); otherwise the manifests are reviewed and `data.inventory`
+holds the inventory and the manifests.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +33,7 @@ from boundary_policy.engine import CompiledPolicy, Engine, EngineError, Module, 
 from boundary_policy.gatekeeper.constraints import GATOR_ENFORCEMENT_POINT, Constraint, strongest_action
 from boundary_policy.gatekeeper.expansion import ExpansionFailure, Resultant, expand
 from boundary_policy.gatekeeper.match import CLUSTER_SCOPED, MatchError, matches
+from boundary_policy.gatekeeper.mutators import MutationFailure, mutate
 from boundary_policy.gatekeeper.policy_set import PolicySet, build_policy_set
 from boundary_policy.gatekeeper.review import admission_request_review, build_inventory, object_review
 from boundary_policy.gatekeeper.templates import ENTRY_MODULE, Template
@@ -90,8 +94,10 @@ class AdmissionRequest:
 class Evaluation:
     violations: list[Violation] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
-    """Templates, Constraints or ExpansionTemplates that cannot run, objects that cannot be expanded."""
+    """Templates, Constraints or ExpansionTemplates that cannot run."""
     warnings: list[str] = field(default_factory=list)
+    object_problems: list[LoadProblem] = field(default_factory=list)
+    """Reviewed objects that cannot be mutated or expanded (Gatekeeper would refuse them)."""
 
 
 @dataclass
@@ -156,14 +162,19 @@ class Client:
         *,
         gator_cluster_scope: bool = True,
         default_namespace: bool = True,
+        mutate_originals: bool = True,
     ) -> None:
+        """`mutate_originals=False` reviews each object as written, as `gator test` does (it mutates only the
+        base of an expansion and what it generates); the webhook reviews the mutated object."""
         self.engine = engine
         self.policies = policies
         self.templates = policies.templates
         self.constraints = policies.constraints
         self.expansions = policies.expansions
+        self.mutators = policies.mutators
         self.gator_cluster_scope = gator_cluster_scope
         self.default_namespace = default_namespace
+        self.mutate_originals = mutate_originals
 
     def review(
         self, documents: Sequence[Document | AdmissionRequest], data_objects: Iterable[Mapping[str, Any]]
@@ -179,13 +190,21 @@ class Client:
                 continue
             obj = document.obj
             namespace = self._namespace(obj, namespaces)
-            self._queue(pending, result, document, obj, None, namespace, "Original")
+            try:
+                base = mutate(obj, namespace, self.mutators) if self.mutators else obj
+            except MutationFailure as error:
+                # The mutating webhook fails the request: nothing is validated.
+                result.object_problems.append(
+                    LoadProblem(document.file, document.line, f"mutating resource {meta(obj, 'name')}: {error}")
+                )
+                continue
+            self._queue(pending, result, document, base if self.mutate_originals else obj, None, namespace, "Original")
             if not self.expansions:
                 continue
             try:
-                resultants = expand(obj, namespace, self.expansions)
-            except ExpansionFailure as error:
-                result.problems.append(
+                resultants = expand(base, namespace, self.expansions, mutate=self._generated_mutation(namespace))
+            except (ExpansionFailure, MutationFailure) as error:
+                result.object_problems.append(
                     LoadProblem(document.file, document.line, f"expanding resource {meta(obj, 'name')}: {error}")
                 )
                 continue
@@ -199,6 +218,12 @@ class Client:
             else:
                 self._run_shared(group, pending, inventory, result)
         return result
+
+    def _generated_mutation(self, namespace: Mapping[str, Any] | None) -> Callable[[dict[str, JSON]], dict[str, JSON]]:
+        """Mutation of a resultant: source Generated, no admission operation (Gatekeeper's expansion)."""
+        if not self.mutators:
+            return lambda child: child
+        return lambda child: mutate(child, namespace, self.mutators, source="Generated", operation="")
 
     def _namespace(self, obj: Mapping[str, Any], namespaces: Mapping[str, Any]) -> Mapping[str, Any] | None:
         return namespace_for(
@@ -479,17 +504,18 @@ def evaluate(
     inventory: Sequence[Document] = (),
     enforcement_point: str = GATOR_ENFORCEMENT_POINT,
     gator_test: bool = False,
+    mutators: Sequence[Document] = (),
 ) -> Evaluation:
     """Build the policy set and review the manifests (or, with `gator_test`, every input object).
 
     The set's problems come first in the result, then the review's.
     """
     policies, problems = build_policy_set(
-        templates, constraints, expansion_templates, enforcement_point=enforcement_point
+        templates, constraints, expansion_templates, mutators, enforcement_point=enforcement_point
     )
-    client = Client(engine, policies)
+    client = Client(engine, policies, mutate_originals=not gator_test)
     if gator_test:
-        everything = [*templates, *constraints, *expansion_templates, *inventory, *manifests]
+        everything = [*templates, *constraints, *expansion_templates, *mutators, *inventory, *manifests]
         result = client.review(everything, [d.obj for d in everything])
     else:
         result = client.review(manifests, [d.obj for d in (*inventory, *manifests)])

@@ -13,11 +13,12 @@ the child (`spec.containers[0]`) maps back to the parent's line.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from boundary_policy.errors import BoundaryPolicyError, LocatedError
+from boundary_policy.gatekeeper.crd_schemas import EXPANSION_TEMPLATE_SPEC, NAME_MAX_LENGTH, crd_errors, without_nulls
 from boundary_policy.k8s import api_group, group_version_kind, meta
 from boundary_policy.model import JSON, Document, JSONPath
 
@@ -27,6 +28,7 @@ __all__ = [
     "ExpansionError",
     "ExpansionFailure",
     "ExpansionTemplate",
+    "Mutate",
     "Resultant",
     "expand",
     "expand_object",
@@ -35,8 +37,8 @@ __all__ = [
 ]
 
 EXPANSION_GROUP = "expansion.gatekeeper.sh"
-MAX_DEPTH = 7
-"""Gatekeeper's maxRecursionDepth for expansion."""
+MAX_DEPTH = 30
+"""Gatekeeper's maxRecursionDepth for expansion (`pkg/expansion/system.go`)."""
 
 
 class ExpansionError(LocatedError):
@@ -85,17 +87,21 @@ def parse_expansion_template(document: Document) -> ExpansionTemplate:
     name = metadata.get("name") if isinstance(metadata, dict) else None
     if not isinstance(name, str) or not name:
         raise fail("ExpansionTemplate has no metadata.name", "metadata")
-    spec = obj.get("spec")
+    if len(name) > NAME_MAX_LENGTH:
+        # The CRD's maxLength (and Gatekeeper's ValidateTemplate: "must be less than 64 characters").
+        raise fail(f'ExpansionTemplate "{name}": name must be less than 64 characters', "metadata", "name")
+    spec = without_nulls(obj.get("spec"))
     if not isinstance(spec, dict):
         raise fail(f'ExpansionTemplate "{name}" has no spec', "spec")
+    invalid = crd_errors(spec, EXPANSION_TEMPLATE_SPEC, "spec")
+    if invalid:
+        raise fail(f'ExpansionTemplate "{name}": ' + "; ".join(invalid), "spec")
     apply_to: set[tuple[str, str, str]] = set()
     for entry in spec.get("applyTo") or []:
-        if not isinstance(entry, dict):
-            raise fail(f'ExpansionTemplate "{name}": applyTo entries must be objects', "spec", "applyTo")
         for group in entry.get("groups") or []:
             for version in entry.get("versions") or []:
                 for kind in entry.get("kinds") or []:
-                    apply_to.add((str(group), str(version), str(kind)))
+                    apply_to.add((group, version, kind))
     source = spec.get("templateSource")
     if not isinstance(source, str) or not source:
         raise fail(f'ExpansionTemplate "{name}": cannot expand resource using a template with no source', "spec")
@@ -104,6 +110,16 @@ def parse_expansion_template(document: Document) -> ExpansionTemplate:
     gvk = (str(generated.get("group") or ""), str(generated.get("version") or ""), str(generated.get("kind") or ""))
     if gvk == ("", "", ""):
         raise fail(f'ExpansionTemplate "{name}": cannot expand resource using template with empty generatedGVK', "spec")
+    if not spec.get("applyTo"):
+        raise fail(f"ExpansionTemplate {name} must specify ApplyTo", "spec")
+    if gvk in apply_to:
+        # A template that expands its own output would recurse forever; Gatekeeper refuses it.
+        group, version, kind = gvk
+        raise fail(
+            f"ExpansionTemplate {name} generates GVK {group}/{version}, Kind={kind}, but also applies to that same GVK",
+            "spec",
+            "generatedGVK",
+        )
     action = spec.get("enforcementAction") or ""
     return ExpansionTemplate(name, frozenset(apply_to), source, gvk, str(action), document)
 
@@ -164,25 +180,33 @@ def expand_object(
     return child
 
 
+Mutate = Callable[[dict[str, JSON]], dict[str, JSON]]
+"""What the mutation system makes of a resultant (Gatekeeper mutates each one, as `source: Generated`)."""
+
+
 def expand(
     obj: Mapping[str, Any],
     namespace: Mapping[str, Any] | None,
     templates: Sequence[ExpansionTemplate],
     path: JSONPath = (),
     depth: int = 0,
+    mutate: Mutate | None = None,
 ) -> list[Resultant]:
-    """Every resultant of `obj`, recursively; raises ExpansionFailure as Gatekeeper's expansion fails."""
+    """Every resultant of `obj`, recursively, each mutated by `mutate` before it is expanded again; raises
+    ExpansionFailure as Gatekeeper's expansion fails (a mutation failure propagates as the caller raised it)."""
     if depth >= MAX_DEPTH:
         raise ExpansionFailure(f"maximum recursion depth of {MAX_DEPTH} reached")
     gvk = group_version_kind(obj)
     if gvk == ("", "", ""):
         raise ExpansionFailure(f"cannot expand resource {meta(obj, 'name')} with empty GVK")
+    children = [
+        (expand_object(obj, namespace, template), template) for template in templates if gvk in template.apply_to
+    ]
     found: list[Resultant] = []
-    for template in templates:
-        if gvk not in template.apply_to:
-            continue
-        child = expand_object(obj, namespace, template)
+    for child, template in children:
+        if mutate is not None:
+            child = mutate(child)
         child_path = (*path, *template.source_path)
-        found.extend(expand(child, namespace, templates, child_path, depth + 1))
+        found.extend(expand(child, namespace, templates, child_path, depth + 1, mutate))
         found.append(Resultant(child, template, child_path))
     return found

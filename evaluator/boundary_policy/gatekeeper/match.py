@@ -17,7 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from boundary_policy.apivalidation import label_value_errors, qualified_name_errors
 from boundary_policy.errors import BoundaryPolicyError
+from boundary_policy.gatekeeper.crd_schemas import MATCH, crd_errors
 from boundary_policy.k8s import group_kind, meta
 from boundary_policy.model import JSON
 
@@ -96,6 +98,14 @@ class Selector:
         return all(r.matches(labels) for r in self.requirements)
 
 
+def _check_label(key: str, values: list[str]) -> None:
+    """ValidateLabelSelector: keys are qualified names, values label values (Gatekeeper refuses the Constraint)."""
+    problems = [f'key "{key}": {m}' for m in qualified_name_errors(key)]
+    problems += [f'value "{v}": {m}' for v in values for m in label_value_errors(v)]
+    if problems:
+        raise SelectorError("; ".join(problems))
+
+
 def parse_selector(raw: JSON) -> Selector:
     """metav1.LabelSelectorAsSelector; raises SelectorError for what Kubernetes refuses."""
     if not isinstance(raw, dict):
@@ -105,6 +115,7 @@ def parse_selector(raw: JSON) -> Selector:
     if not isinstance(match_labels, dict):
         raise SelectorError("matchLabels must be an object")
     for key, value in match_labels.items():
+        _check_label(str(key), [_label_value(value)])
         requirements.append(Requirement(str(key), "In", frozenset({_label_value(value)})))
     for expression in raw.get("matchExpressions") or []:
         if not isinstance(expression, dict):
@@ -124,6 +135,7 @@ def parse_selector(raw: JSON) -> Selector:
                 )
         else:
             raise SelectorError(f'"{operator}" is not a valid label selector operator')
+        _check_label(key, [_label_value(v) for v in values])
         requirements.append(Requirement(key, str(operator), frozenset(_label_value(v) for v in values)))
     return Selector(tuple(requirements))
 
@@ -172,6 +184,10 @@ def parse_match(raw: JSON) -> Match | None:
         return None
     if not isinstance(raw, dict):
         raise SelectorError("spec.match must be an object")
+    invalid = crd_errors(raw, MATCH, "spec.match")
+    if invalid:
+        # The Constraint's CRD (and each mutator's) embeds this schema: the API server refuses the object.
+        raise SelectorError("; ".join(invalid))
     kinds = []
     for entry in raw.get("kinds") or []:
         if not isinstance(entry, dict):

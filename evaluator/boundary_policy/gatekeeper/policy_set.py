@@ -23,12 +23,13 @@ from boundary_policy.gatekeeper.expansion import (
     is_expansion_template,
     parse_expansion_template,
 )
+from boundary_policy.gatekeeper.mutators import Mutator, MutatorError, is_mutator, parse_mutator
 from boundary_policy.gatekeeper.templates import Template, TemplateError, is_template, parse_template
 from boundary_policy.gatekeeper.validation import parameter_errors
 from boundary_policy.k8s import meta
 from boundary_policy.model import Document, LoadProblem
 
-__all__ = ["PolicySet", "build_policy_set", "split_documents"]
+__all__ = ["PolicySet", "build_policy_set", "is_policy_object", "split_documents"]
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class PolicySet:
     """By kind; only those with an action at the enforcement point (a later one replaces one of the same name)."""
     expansions: tuple[ExpansionTemplate, ...]
     warnings: tuple[str, ...] = ()
+    mutators: tuple[Mutator, ...] = ()
+    """Assign, AssignMetadata and ModifySet, applied before validation as Gatekeeper's webhook applies them."""
     files: frozenset[str] = frozenset()
     """The files the set was read from: a problem there is the policy's, not a reviewed object's."""
 
@@ -47,6 +50,7 @@ def build_policy_set(
     templates: Iterable[Document | Template] = (),
     constraints: Iterable[Document] = (),
     expansion_templates: Iterable[Document] = (),
+    mutators: Iterable[Document] = (),
     *,
     enforcement_point: str = GATOR_ENFORCEMENT_POINT,
 ) -> tuple[PolicySet, list[LoadProblem]]:
@@ -81,12 +85,22 @@ def build_policy_set(
             expansions.append(parse_expansion_template(document))
         except ExpansionError as error:
             problems.append(LoadProblem(error.file, error.line, error.message))
+    parsed_mutators: dict[tuple[str, str], Mutator] = {}
+    for document in mutators:
+        files.add(document.file)
+        try:
+            mutator = parse_mutator(document)
+        except MutatorError as error:
+            problems.append(LoadProblem(error.file, error.line, error.message))
+            continue
+        parsed_mutators[mutator.sort_key] = mutator  # a later one of the same kind and name replaces it
     policies = PolicySet(
         templates=by_kind,
         constraints={kind: tuple(same) for kind, same in runnable.items()},
         expansions=tuple(expansions),
         warnings=tuple(warnings),
         files=frozenset(files),
+        mutators=tuple(parsed_mutators.values()),
     )
     return policies, problems
 
@@ -110,6 +124,11 @@ def _constraint(
         line = document.line_of(("spec", "parameters"))
         return None, LoadProblem(document.file, line, f'constraint "{constraint.name}": ' + "; ".join(invalid))
     return constraint, None
+
+
+def is_policy_object(obj: dict[str, object]) -> bool:
+    """A ConstraintTemplate, Constraint, ExpansionTemplate or mutator: what Gatekeeper uses rather than reviews."""
+    return is_template(obj) or is_constraint(obj) or is_expansion_template(obj) or is_mutator(obj)
 
 
 def split_documents(

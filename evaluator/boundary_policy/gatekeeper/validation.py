@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from boundary_policy.gatekeeper.crd_schemas import MATCH, crd_errors
 from boundary_policy.gatekeeper.openapi import schema_errors, unknown_fields
 from boundary_policy.gatekeeper.templates import Template
 
@@ -37,7 +38,7 @@ def parameter_errors(constraint: Mapping[str, Any], template: Template) -> list[
 
 
 def schema_failure(constraint: Mapping[str, Any], template: Template) -> str | None:
-    """frameworks' ValidateCR schema step (ErrSchema): name length, enforcementAction type, parameters."""
+    """frameworks' ValidateCR schema step (ErrSchema): name length, enforcementAction type, match, parameters."""
     errors: list[str] = []
     name = (constraint.get("metadata") or {}).get("name")
     if isinstance(name, str) and len(name) > MAX_NAME_LENGTH:
@@ -47,6 +48,8 @@ def schema_failure(constraint: Mapping[str, Any], template: Template) -> str | N
     action = spec.get("enforcementAction")
     if action is not None and not isinstance(action, str):
         errors.append("spec.enforcementAction: must be of type string")
+    if isinstance(spec.get("match"), dict):
+        errors.extend(crd_errors(spec["match"], MATCH, "spec.match"))
     written, parameters = _parameters(constraint)
     if written:
         errors.extend(schema_errors(parameters, template.parameter_schema))

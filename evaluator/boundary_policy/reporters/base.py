@@ -56,6 +56,8 @@ class Report:
     """Findings at or above this severity fail the run (JUnit failures); those below are reported but pass."""
     paths: Sequence[str] = field(default=())
     """Display paths of the files read, when known: JUnit lists the ones without findings as passing cases."""
+    policy_objects: Mapping[str, int] = field(default_factory=dict)
+    """Policy objects found among the manifests and used (Constraint, ModifySet, ...), by kind."""
     recognition: Recognition | None = None
     """Workloads recognised as running Boundary, and why (recognition.py); None when not computed."""
 
@@ -126,8 +128,12 @@ def plural(count: int, word: str) -> str:
 
 
 def summary_sentence(report: Report) -> str:
-    """'3 findings (2 errors, 1 warning) in 12 resources from 5 files', or 'No findings in ...'."""
+    """'3 findings (2 errors, 1 warning) in 12 resources from 5 files', or 'No findings in ...', then the policy
+    objects the manifests brought ('; policy objects from the manifests: 1 ModifySet')."""
     scope = f"in {plural(report.resources, 'resource')} from {plural(report.files, 'file')}"
+    if report.policy_objects:
+        used = ", ".join(f"{count} {printable(kind)}" for kind, count in sorted(report.policy_objects.items()))
+        scope += f"; policy objects from the manifests: {used}"
     if not report.findings:
         return f"No findings {scope}"
     counts = severity_counts(report.findings)

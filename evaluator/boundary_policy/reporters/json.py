@@ -57,17 +57,20 @@ def boundary_summary(report: Report) -> dict[str, Any]:
 
 def report_object(report: Report) -> dict[str, Any]:
     counts = severity_counts(report.findings)
+    summary: dict[str, Any] = {
+        "resources": report.resources,
+        "findings": len(report.findings),
+        "error": counts["error"],
+        "warning": counts["warning"],
+        "info": counts["info"],
+    }
+    if report.policy_objects:
+        summary["policyObjects"] = dict(sorted(report.policy_objects.items()))
+    summary.update(boundary_summary(report))
     return {
         "version": FORMAT_VERSION,
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
-        "summary": {
-            "resources": report.resources,
-            "findings": len(report.findings),
-            "error": counts["error"],
-            "warning": counts["warning"],
-            "info": counts["info"],
-            **boundary_summary(report),
-        },
+        "summary": summary,
         "findings": [finding_object(finding) for finding in ordered(report.findings)],
     }
 

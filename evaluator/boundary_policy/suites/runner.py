@@ -221,7 +221,7 @@ def _document(item: Document | AdmissionRequest) -> Document:
 
 
 def _case_error(case: Case, document: Document, evaluation: Evaluation, messages: list[str]) -> str | None:
-    for problem in evaluation.problems:
+    for problem in (*evaluation.problems, *evaluation.object_problems):
         if problem.file == document.file:
             return problem.message
     for assertion in case.assertions:
