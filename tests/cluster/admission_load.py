@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
 from bench import corpus
 
 from tests.cluster.harness import ROOT, running_cluster
+from tests.cluster.inventory import read_objects
 
 EXAMPLES = ROOT / "examples"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -29,8 +29,12 @@ IDLE_WINDOW = 10.0  # seconds of Gatekeeper's background CPU measured at each po
 
 
 def _documents(path: Path) -> list[dict[str, Any]]:
-    docs = [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]
-    return [item for doc in docs for item in (doc.get("items", []) if doc.get("kind") == "List" else [doc])]
+    """The objects of an inventory file as a client would create them (no server-set metadata)."""
+    server_fields = {"resourceVersion", "uid", "selfLink", "generation", "creationTimestamp", "managedFields"}
+    return [
+        {**obj, "metadata": {k: v for k, v in obj["metadata"].items() if k not in server_fields}}
+        for obj in read_objects(path)
+    ]
 
 
 def _cpu_seconds(pid: int) -> float:
