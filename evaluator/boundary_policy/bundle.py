@@ -1,7 +1,8 @@
 """Where the policy bundle (policies/ and the generated gatekeeper/) is at runtime.
 
-Order: an explicit path, then the copy packaged in the wheel (`boundary_policy/_bundle/`), then the source checkout
-this module lives in (an editable install imports from evaluator/, where no `_bundle` exists).
+Order: an explicit path, then the copy packaged in the wheel (`boundary_policy/_bundle/`: policies/, gatekeeper/ and
+docs/rules/), then the source checkout this module lives in (an editable install imports from evaluator/, where no
+`_bundle` exists).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ __all__ = [
     "constraint_files",
     "expansion_files",
     "gatekeeper_dir",
+    "is_packaged",
     "policies_dir",
     "project_root",
     "sync_files",
@@ -50,6 +52,11 @@ def _locate(name: str, explicit: Path | None) -> Path:
     raise BundleNotFoundError(
         f"no {name}/ directory: not in the installed package ({packaged}) nor in a source checkout; pass it explicitly"
     )
+
+
+def is_packaged(path: Path) -> bool:
+    """Whether `path` is (inside) the copy installed with the package, which commands must not rewrite."""
+    return path.resolve().is_relative_to(PACKAGED.resolve())
 
 
 def policies_dir(explicit: Path | None = None) -> Path:

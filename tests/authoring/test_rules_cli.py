@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from boundary_policy.cli import cli
+from tests.conftest import ROOT
 
 
 def _run(*args: str) -> tuple[int, str]:
@@ -51,7 +53,20 @@ def test_explain_one_rule(project: Path) -> None:
     assert "Add NET_ADMIN to the container's capabilities." in output
     assert "  - nsjail on Kubernetes\n    https://coder.com/docs/ai-coder/agent-firewall/nsjail/k8s\n" in output
     assert "policies/rules/bnd010/policy.rego" in output
-    assert output.rstrip().endswith("Docs: docs/rules/BND010.md")
+    # This project has no generated docs/rules/ yet: no page is named that does not exist.
+    assert "Docs:" not in output
+    (project / "docs" / "rules").mkdir(parents=True)
+    (project / "docs" / "rules" / "BND010.md").write_text("# BND010\n")
+    code, output = _run("explain", "bnd010", "--policies", str(project / "policies"))
+    assert output.rstrip().endswith(f"Docs: {project.resolve() / 'docs' / 'rules' / 'BND010.md'}")
+
+
+def test_explain_in_the_checkout_names_the_page_relative_to_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+    code, output = _run("explain", "BND020")
+    assert code == 0
+    assert output.rstrip().endswith("Docs: docs/rules/BND020.md")
+    assert "\nPolicy: policies/rules/bnd020/policy.rego\n" in output
 
 
 def test_explain_documented_only_rule(project: Path) -> None:

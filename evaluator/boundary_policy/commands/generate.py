@@ -8,7 +8,7 @@ import click
 
 from boundary_policy.authoring.catalog import CatalogError, load_catalog
 from boundary_policy.authoring.generate import check, render, write
-from boundary_policy.bundle import BundleNotFoundError, policies_dir
+from boundary_policy.bundle import BundleNotFoundError, is_packaged, policies_dir
 from boundary_policy.commands.common import EXIT_FINDINGS, fail
 
 __all__ = ["EXAMPLES", "command"]
@@ -16,8 +16,12 @@ __all__ = ["EXAMPLES", "command"]
 EXAMPLES = """
 \b
 Examples:
-  boundary-policy generate            # rewrite gatekeeper/ and docs/rules/ from policies/
+  boundary-policy generate            # in a checkout: rewrite gatekeeper/ and docs/rules/ from policies/
   boundary-policy generate --check    # CI: exit 1 when a generated file is stale, missing or left over
+  boundary-policy generate --policies my/policies --output my/   # your own rules, from an installed package
+\b
+Installed from a wheel, the default policies are the package's own copy: --check checks that copy, and
+generating into it is refused (pass --policies and --output, or run it in a checkout).
 """
 
 
@@ -42,6 +46,11 @@ def command(check_only: bool, policies: Path | None, output: Path | None) -> Non
     except (BundleNotFoundError, CatalogError) as error:
         fail(str(error))
     root = output if output is not None else source.resolve().parent
+    if not check_only and is_packaged(root):
+        fail(
+            f"{source} is the copy installed with boundary-policy, which `generate` does not rewrite; run it in a "
+            "checkout of boundary-policy, or give your own rules with --policies DIR and the output with --output DIR"
+        )
     if check_only:
         drift = check(files, root)
         for item in drift:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import click
 
-from boundary_policy.authoring.catalog import Catalog, CatalogError, CatalogRule, load_catalog
+from boundary_policy.authoring.catalog import Catalog, CatalogError, CatalogRule, docs_path, load_catalog
 from boundary_policy.bundle import BundleNotFoundError, policies_dir
 from boundary_policy.commands.common import EXIT_ERROR, fail
 
@@ -30,10 +29,11 @@ def _catalog(policies: Path | None) -> Catalog:
 
 
 def _display(path: Path) -> str:
+    """Relative to the working directory when inside it (a checkout), else absolute (an installed package)."""
     try:
-        return Path(os.path.relpath(path)).as_posix()
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
-        return str(path)
+        return str(path.resolve())
 
 
 def rule_json(rule: CatalogRule) -> dict[str, Any]:
@@ -100,4 +100,7 @@ def explain_command(rule_id: str, policies: Path | None) -> None:
                 f"  - {resource.description}\n    {resource.ref}" if resource.description else f"  - {resource.ref}"
             )
     click.echo(f"\nPolicy: {_display(rule.source)}")
-    click.echo(f"Docs: {info.help_uri}")
+    # The page sits beside the policies: in the checkout's docs/rules/, or the copy installed with the package.
+    page = rule.source.resolve().parents[3] / docs_path(info.id)
+    if page.is_file():
+        click.echo(f"Docs: {_display(page)}")
