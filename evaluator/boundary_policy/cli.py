@@ -6,6 +6,7 @@ import click
 
 from boundary_policy import __version__
 from boundary_policy.commands import eval as eval_command
+from boundary_policy.commands import exempt as exempt_command
 from boundary_policy.commands import generate as generate_command
 from boundary_policy.commands import node_facts as node_facts_command
 from boundary_policy.commands import rules as rules_command
@@ -22,6 +23,7 @@ Examples:
   boundary-policy eval k8s/ -o sarif --output-file boundary.sarif
   boundary-policy rules
   boundary-policy explain BND012
+  boundary-policy exempt BND032 > policy/constraints/bnd032.yaml
   boundary-policy test && boundary-policy verify
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 the run could not complete.
@@ -60,6 +62,7 @@ cli.add_command(test_command.command)
 cli.add_command(generate_command.command)
 cli.add_command(rules_command.command)
 cli.add_command(rules_command.explain_command)
+cli.add_command(exempt_command.command)
 cli.add_command(node_facts_command.command)
 cli.add_command(verify_command.command)
 
