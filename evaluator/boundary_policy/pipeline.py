@@ -26,6 +26,7 @@ from boundary_policy.gatekeeper.policy_files import (
     split_policy_documents,
 )
 from boundary_policy.gatekeeper.policy_set import PolicySet, build_policy_set
+from boundary_policy.gatekeeper.sync import inventory_objects
 from boundary_policy.loading import LoadResult, load_inventory, load_paths
 from boundary_policy.model import Document, Finding, LoadProblem, RuleInfo
 from boundary_policy.recognition import Recognition, recognise
@@ -129,8 +130,9 @@ def run_eval(
     found, documents = split_policy_documents(manifests.documents)
     policies, policy_problems = load_policies(options.templates, options.constraints, found)
     manifest_files = frozenset(d.file for d in manifests.documents)
-    # As gator test does (and a synced cluster would), every manifest object is also in data.inventory.
-    data = [d.obj for d in (*inventory.documents, *documents)]
+    # data.inventory holds the inventory and manifest objects of the kinds the cluster would sync for these
+    # templates (gatekeeper/sync.py), not every manifest as under gator test: that is memory and compile time.
+    data = inventory_objects(policies.templates.values(), [d.obj for d in (*inventory.documents, *documents)])
     # One OPA server holds one policy at a time: workers sharing it would replace each other's.
     jobs = 1 if options.opa_url else job_count(options.jobs, len(documents))
     progress(f"evaluating {len(documents)} resources with {len(policies.templates)} templates…")
