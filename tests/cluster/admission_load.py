@@ -12,8 +12,10 @@ then the duration of the next audit cycle.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -135,4 +137,5 @@ def measure(node_counts: list[int], *, requests: int = 100, workdir: Path | None
             run = cluster.audit_log.run_started_after(since, timeout=600)
             point["audit_cycle"] = run.duration
             points.append(point)
+            print(json.dumps(point), file=sys.stderr, flush=True)  # a long run keeps what it measured
     return {"points": points}
