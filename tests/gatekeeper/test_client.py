@@ -219,3 +219,21 @@ def test_one_compile_and_one_batch_per_template(engine: Engine) -> None:
     assert counting.compiles == 1
     assert len(counting.evaluations) == 1 and counting.evaluations[0] > 10
     assert len(result.violations) > 10
+
+
+def test_constraints_sharing_a_match_block_each_get_their_result(engine: Engine, tmp_path: Path) -> None:
+    """A match block is decided once per object, whichever Constraints share it: each still gets its violation,
+    and a matcher error is an autoreject on each."""
+    second = EVAL_MODE.split("---")[0].replace("name: selected", "name: selected-too")
+    constraints = load(write(tmp_path, "constraints.yaml", EVAL_MODE + "---\n" + second))
+    nowhere = "---\napiVersion: v1\nkind: Pod\nmetadata: {name: lost, namespace: nowhere}\n"
+    manifests = load(write(tmp_path, "manifests.yaml", MANIFESTS + nowhere))
+    inventory = load(write(tmp_path, "inventory.yaml", INVENTORY))
+    result = evaluate(engine, templates=load(ECHO), constraints=constraints, manifests=manifests, inventory=inventory)
+    found = sorted((v.constraint.name, v.msg.split(":")[0]) for v in result.violations)
+    assert found == [
+        ("selected", "Pod prod/in-prod"),
+        ("selected", "unable to match constraints"),
+        ("selected-too", "Pod prod/in-prod"),
+        ("selected-too", "unable to match constraints"),
+    ]

@@ -32,7 +32,7 @@ from typing import Any
 from boundary_policy.engine import CompiledPolicy, Engine, EngineError, Module, Outcome
 from boundary_policy.gatekeeper.constraints import GATOR_ENFORCEMENT_POINT, Constraint, strongest_action
 from boundary_policy.gatekeeper.expansion import ExpansionFailure, Resultant, expand
-from boundary_policy.gatekeeper.match import CLUSTER_SCOPED, MatchError, matches
+from boundary_policy.gatekeeper.match import CLUSTER_SCOPED, Match, MatchError, matches
 from boundary_policy.gatekeeper.mutators import MutationFailure, mutate
 from boundary_policy.gatekeeper.policy_set import PolicySet, build_policy_set
 from boundary_policy.gatekeeper.review import admission_request_review, build_inventory, object_review
@@ -259,16 +259,24 @@ class Client:
         candidates: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         """Queue one review; a Constraint applies when it matches `reviewed` (or any of `candidates`)."""
+        # Constraints often share one match block (the bundled ones all do): each distinct one is decided once.
+        decided: dict[Match | None, bool | MatchError] = {}
+        objects = candidates or (reviewed,)
         for kind, constraints in self.constraints.items():
             matched: list[Constraint] = []
             for constraint in constraints:
-                try:
-                    if not any(matches(constraint.match, o, namespace, source) for o in candidates or (reviewed,)):
-                        continue
-                except MatchError as error:
-                    self._add(result, constraint, AUTOREJECT_PREFIX + str(error), None, document, resultant)
+                outcome = decided.get(constraint.match)
+                if outcome is None:
+                    try:
+                        outcome = any(matches(constraint.match, o, namespace, source) for o in objects)
+                    except MatchError as error:
+                        outcome = error
+                    decided[constraint.match] = outcome
+                if isinstance(outcome, MatchError):
+                    self._add(result, constraint, AUTOREJECT_PREFIX + str(outcome), None, document, resultant)
                     continue
-                matched.append(constraint)
+                if outcome:
+                    matched.append(constraint)
             if not matched:
                 continue
             if review is None:
@@ -310,12 +318,14 @@ class Client:
         unusual (a compile error, a runtime error) is redone the exact way, template by template.
         """
         units: dict[tuple[int, str], _Unit] = {}
+        # Encoded once per Constraint, not once per review and Constraint.
+        encoded = {id(c): json.dumps(c.parameters, sort_keys=True) for t in group for c in self.constraints[t.kind]}
         for template in group:
             batch = pending[template.kind]
             for index, (item, owner) in enumerate(zip(batch.inputs, batch.owners, strict=True)):
                 for constraint in owner[3]:
                     parameters = constraint.parameters
-                    key = (id(item["review"]), json.dumps(parameters, sort_keys=True))
+                    key = (id(item["review"]), encoded[id(constraint)])
                     unit = units.get(key)
                     if unit is None:
                         unit = units[key] = _Unit({"review": item["review"], "parameters": parameters})
@@ -329,9 +339,12 @@ class Client:
                 self._run(template, pending[template.kind], inventory, result)
             return
         by_query: dict[str, list[_Unit]] = {}
+        queries: dict[frozenset[str], str] = {}
         for unit in units.values():
-            kinds = sorted({template.kind for template, _, _ in unit.parts})
-            by_query.setdefault(shared_query([t for t in group if t.kind in kinds]), []).append(unit)
+            kinds = frozenset(template.kind for template, _, _ in unit.parts)
+            if kinds not in queries:
+                queries[kinds] = shared_query([t for t in group if t.kind in kinds])
+            by_query.setdefault(queries[kinds], []).append(unit)
         retry: dict[str, _Pending] = {}
         try:
             for query, same in by_query.items():
