@@ -121,7 +121,9 @@ def recognise(
         return None
     data_list = list(data_objects)
     namespaces = {meta(o, "name"): o for o in data_list if is_namespace(o)}
-    constraints = [c for group in policies.constraints.values() for c in group]
+    # Constraints alike in match block and parameters give the same answer: each such set is asked about once.
+    alike = {(c.match, json.dumps(c.parameters, sort_keys=True)): c for cs in policies.constraints.values() for c in cs}
+    constraints = list(alike.values())
     inputs: list[dict[str, JSON]] = []
     owners: list[tuple[int, Mapping[str, Any]]] = []
     for index, document in enumerate(documents):

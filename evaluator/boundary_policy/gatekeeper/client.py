@@ -23,6 +23,7 @@ holds the inventory and the manifests.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -32,7 +33,7 @@ from typing import Any
 from boundary_policy.engine import CompiledPolicy, Engine, EngineError, Module, Outcome
 from boundary_policy.gatekeeper.constraints import GATOR_ENFORCEMENT_POINT, Constraint, strongest_action
 from boundary_policy.gatekeeper.expansion import ExpansionFailure, Resultant, expand
-from boundary_policy.gatekeeper.match import CLUSTER_SCOPED, Match, MatchError, matches
+from boundary_policy.gatekeeper.match import CLUSTER_SCOPED, MatchError, matches
 from boundary_policy.gatekeeper.mutators import MutationFailure, mutate
 from boundary_policy.gatekeeper.policy_set import PolicySet, build_policy_set
 from boundary_policy.gatekeeper.review import admission_request_review, build_inventory, object_review
@@ -246,6 +247,12 @@ class Client:
         namespace = self._namespace({"metadata": {"namespace": name if isinstance(name, str) else ""}}, namespaces)
         self._queue(pending, result, request.document, candidates[0], None, namespace, "Original", review, candidates)
 
+    @functools.cached_property
+    def _match_keys(self) -> dict[int, int]:
+        """By Constraint id, a number per distinct match block (hashing a block per object would cost more)."""
+        distinct: dict[object, int] = {}
+        return {id(c): distinct.setdefault(c.match, len(distinct)) for cs in self.constraints.values() for c in cs}
+
     def _queue(
         self,
         pending: dict[str, _Pending],
@@ -260,18 +267,19 @@ class Client:
     ) -> None:
         """Queue one review; a Constraint applies when it matches `reviewed` (or any of `candidates`)."""
         # Constraints often share one match block (the bundled ones all do): each distinct one is decided once.
-        decided: dict[Match | None, bool | MatchError] = {}
+        decided: dict[int, bool | MatchError] = {}
         objects = candidates or (reviewed,)
         for kind, constraints in self.constraints.items():
             matched: list[Constraint] = []
             for constraint in constraints:
-                outcome = decided.get(constraint.match)
+                key = self._match_keys[id(constraint)]
+                outcome = decided.get(key)
                 if outcome is None:
                     try:
                         outcome = any(matches(constraint.match, o, namespace, source) for o in objects)
                     except MatchError as error:
                         outcome = error
-                    decided[constraint.match] = outcome
+                    decided[key] = outcome
                 if isinstance(outcome, MatchError):
                     self._add(result, constraint, AUTOREJECT_PREFIX + str(outcome), None, document, resultant)
                     continue
