@@ -122,8 +122,19 @@ class OpaServerPolicy:
                     )
 
     def unload(self, client: httpx.Client) -> None:
-        for module in self._modules:
-            client.delete(f"/v1/policies/{quote(f'{self._prefix}/{module.name}', safe='')}")
+        # The server refuses to delete a module others still import (it recompiles on every DELETE): delete
+        # in rounds, as load() puts, so no module is left behind to clash with the next policy's packages.
+        pending = list(self._modules)
+        while pending:
+            kept = [
+                module
+                for module in pending
+                if not client.delete(f"/v1/policies/{quote(f'{self._prefix}/{module.name}', safe='')}").is_success
+                and client.get(f"/v1/policies/{quote(f'{self._prefix}/{module.name}', safe='')}").is_success
+            ]
+            if len(kept) == len(pending):
+                break
+            pending = kept
         for key in self._data:
             client.delete(f"/v1/data/{quote(key, safe='')}")
 
