@@ -153,12 +153,16 @@ class Api:
         return _body(response)
 
     def delete(self, obj: JSON) -> None:
-        """Delete now: no grace period (no kubelet confirms a bound Pod's end) and dependents in the background
-        (the other policies add a finalizer that only the garbage collector, absent here, would remove)."""
+        """Delete now: no grace period (no kubelet confirms a bound Pod's end), dependents in the background
+        (the other policies add a finalizer only the absent garbage collector removes), and any finalizer
+        cleared (e.g. the pvc-protection one PersistentVolumeClaims get, which only a controller removes)."""
         params = {"gracePeriodSeconds": "0", "propagationPolicy": "Background"}
         response = self.client.delete(self._object_path(obj), params=params)
         if response.status_code not in (200, 202, 404):
             raise ApiError(response, f"delete {_describe(obj)}")
+        left = self.get(obj)
+        if left is not None and left["metadata"].get("finalizers"):
+            self.patch(obj, {"metadata": {"finalizers": None}})
 
     # --- reads ----------------------------------------------------------------------------------
 

@@ -33,25 +33,35 @@ class AuditRun:
         return datetime.fromisoformat(self.audit_id).timestamp()
 
 
-class AuditLog:
-    """Follows Gatekeeper's log file; keeps only the audit runs."""
+class LogFollower:
+    """The lines a process has added to its log file since the last call."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.offset = 0
-        self.runs: dict[str, AuditRun] = {}
 
-    def poll(self) -> None:
+    def new_lines(self) -> list[str]:
         with self.path.open("rb") as log:
             log.seek(self.offset)
             data = log.read()
         complete = data.rfind(b"\n") + 1
         self.offset += complete
-        for line in data[:complete].splitlines():
-            if b'"audit_id"' in line:
+        return data[:complete].decode("utf-8", errors="replace").splitlines()
+
+
+class AuditLog:
+    """Follows Gatekeeper's log file; keeps only the audit runs."""
+
+    def __init__(self, path: Path) -> None:
+        self.log = LogFollower(path)
+        self.runs: dict[str, AuditRun] = {}
+
+    def poll(self) -> None:
+        for line in self.log.new_lines():
+            if '"audit_id"' in line:
                 self._record(line)
 
-    def _record(self, line: bytes) -> None:
+    def _record(self, line: str) -> None:
         try:
             event: dict[str, Any] = json.loads(line)
         except ValueError:

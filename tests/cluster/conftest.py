@@ -67,4 +67,5 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(f"cluster start-up: {steps}")
     if TALLY.compared:
         terminalreporter.write_line(TALLY.time_spent())
+        terminalreporter.write_line(TALLY.details())
         terminalreporter.write_line(TALLY.summary())

@@ -45,8 +45,8 @@ from typing import Any
 import httpx
 import yaml
 
-from tests.cluster.api import Api, ApiError
-from tests.cluster.audit_log import AuditLog
+from tests.cluster.api import Admission, Api, ApiError
+from tests.cluster.audit_log import AuditLog, LogFollower
 from tests.cluster.pki import make_pki
 from tests.cluster.processes import Service, listening_addresses, start_service, stop_service, wait_until
 
@@ -166,6 +166,27 @@ class Cluster:
     @property
     def gatekeeper(self) -> Service:
         return self.service("gatekeeper")
+
+    @cached_property
+    def _apiserver_log(self) -> LogFollower:
+        return LogFollower(self.service("kube-apiserver").log)
+
+    def webhook_failures(self) -> list[str]:
+        """The API server's "failing open" lines since the last call: a webhook that timed out or failed while
+        its failurePolicy is Ignore (Gatekeeper's validating and mutating webhooks ship so), which the client
+        only sees as an admitted request."""
+        return [line for line in self._apiserver_log.new_lines() if "failing open" in line]
+
+    def admit_judged(self, obj: dict[str, Any], attempts: int = 5, user: bool = False) -> tuple[Admission | None, int]:
+        """A server-side dry-run that Gatekeeper really judged: sent again while the API server logs that a
+        webhook failed open on it. Returns the answer (None if every attempt failed open) and the number of
+        attempts that failed open."""
+        for failed in range(attempts):
+            self.webhook_failures()
+            answer = (self.user_api if user else self.api).admit(obj, dry_run=True)
+            if not self.webhook_failures():
+                return answer, failed
+        return None, attempts
 
     @cached_property
     def audit_log(self) -> AuditLog:

@@ -4,9 +4,9 @@ A `Group` is manifests plus the inventory they are judged with. For a group the 
 real objects (and the manifests' own ConfigMaps, stored first, as `eval` reads them into the inventory too);
 then every other manifest object is sent as a server-side dry-run, and the webhook's answer — denied, warned
 or allowed, the denial's messages and the warnings — must be what eval's deny and warn findings say. Then
-every object the webhook admits is created for real and, after an audit cycle, the Constraints' audit
-violations on it must be eval's findings of every severity, dryrun included, with messages cut to 256 bytes
-as audit cuts them.
+every object the webhook admits is created for real, and the violations the first audit run started after
+that reports on it (read from Gatekeeper's log: tests/cluster/audit_log.py) must be eval's findings of every
+severity, dryrun included, with messages cut to 256 bytes as audit cuts them.
 
 eval gets the group's files, plus one file of what else the cluster's synced kinds hold (its system
 namespaces, the namespaces the objects live in, Gatekeeper's own Secret): that is in Gatekeeper's
@@ -32,6 +32,7 @@ from tests.cluster.api import GATEKEEPER_DENIAL, Admission
 from tests.cluster.audit_log import AuditRun
 from tests.cluster.harness import ROOT, Cluster, constraints
 from tests.cluster.inventory import Inventory, cluster_objects, key, read_objects, wait_for_sync
+from tests.identity.suite_batches import bundled_suites
 
 JSON = dict[str, Any]
 INVENTORY_KINDS = {"Node", "Namespace", "ConfigMap", "Secret", "NodePool", "EC2NodeClass"}
@@ -52,9 +53,14 @@ class Case:
         return (self.obj["kind"], metadata.get("namespace") or "", metadata["name"])
 
     @property
+    def shown_path(self) -> str:
+        """The path as eval reports it: relative to the working directory (the repository) when inside it."""
+        return self.file.relative_to(ROOT).as_posix() if self.file.is_relative_to(ROOT) else str(self.file)
+
+    @property
     def label(self) -> str:
         kind, namespace, name = self.resource
-        return f"{self.file.relative_to(ROOT)}#{self.index} {kind} {namespace}/{name}"
+        return f"{self.shown_path}#{self.index} {kind} {namespace}/{name}"
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,34 @@ class Group:
 
     def inventory_objects(self) -> list[JSON]:
         return [obj for path in self.inventory for obj in read_objects(path)]
+
+
+def suite_groups() -> tuple[list[Group], list[Path]]:
+    """Every object of the bundled suites, grouped by the inventory its cases use, and the suites' own
+    Constraints (those outside gatekeeper/constraints), which every group is judged with too."""
+    objects: dict[tuple[Path, ...], list[Path]] = {}
+    extra_constraints: list[Path] = []
+    for suite in bundled_suites():
+        base = suite.file.parent
+        for test in suite.tests:
+            if test.skip or test.invalid:
+                continue
+            constraint = (base / test.constraint).resolve()
+            if constraint.parent.name != "constraints" and constraint not in extra_constraints:
+                extra_constraints.append(constraint)
+            for case in test.cases:
+                if case.skip:
+                    continue
+                inventory = tuple(sorted((base / p).resolve() for p in case.inventory))
+                found = objects.setdefault(inventory, [])
+                path = (base / case.object).resolve()
+                if path not in found:
+                    found.append(path)
+    groups = [
+        Group("+".join(p.stem for p in inventory) or "no-inventory", inventory, tuple(paths), tuple(extra_constraints))
+        for inventory, paths in objects.items()
+    ]
+    return groups, extra_constraints
 
 
 @dataclass(frozen=True)
@@ -117,6 +151,13 @@ def verdict_of_admission(admission: Admission, constraint_names: Iterable[str]) 
     text = admission.message[len(GATEKEEPER_DENIAL) :]
     denials = re.split(rf"\n(?=\[(?:{names})\] )", text)
     return Verdict("denied", tuple(sorted(denials)), warnings)
+
+
+def judged(cluster: Cluster, obj: JSON, user: bool = False) -> Admission:
+    """A dry-run Gatekeeper's webhooks really answered (sent again while they time out and fail open)."""
+    answer, failed_open = cluster.admit_judged(obj, user=user)
+    assert answer is not None, f"every dry-run of {key(obj)} timed out in a webhook and failed open ({failed_open}x)"
+    return answer
 
 
 def audit_message(message: str) -> str:
@@ -179,7 +220,7 @@ def run_eval(paths: Sequence[Path], inventory: Sequence[Path], constraint_files:
 
 
 def findings_of(case: Case, findings: Iterable[JSON]) -> list[JSON]:
-    path = case.file.relative_to(ROOT).as_posix()
+    path = case.shown_path
     kind, namespace, name = case.resource
     return [
         f
@@ -197,6 +238,7 @@ class GroupResult:
     admission: dict[str, tuple[Verdict, Verdict]] = field(default_factory=dict)  # label -> (eval, cluster)
     audit: dict[str, tuple[Counter[AuditKey], Counter[AuditKey]]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    failed_open: int = 0  # dry-runs sent again because a Gatekeeper webhook timed out (failurePolicy: Ignore)
 
     def admission_differences(self) -> list[str]:
         return [
@@ -248,7 +290,25 @@ def _renamed_duplicates(cases: Sequence[Case], directory: Path) -> dict[str, Cas
     return copies
 
 
+def _rego(template: JSON) -> list[Any]:
+    return [[code.get("source") for code in target.get("code", [])] for target in template["spec"]["targets"]]
+
+
+def assert_bundle_current(cluster: Cluster) -> None:
+    """eval reads gatekeeper/ at every run; the cluster has what was there at start-up. If the templates changed
+    since (an edit while the tests run), the two are no longer judged by the same Rego."""
+    installed = {
+        t["metadata"]["name"]: _rego(t) for t in cluster.api.list("templates.gatekeeper.sh/v1", "ConstraintTemplate")
+    }
+    for path in sorted((ROOT / "gatekeeper" / "templates").glob("*.yaml")):
+        for template in read_objects(path):
+            assert installed.get(template["metadata"]["name"]) == _rego(template), (
+                f"{path.relative_to(ROOT)} changed after the cluster installed it: restart the cluster tests"
+            )
+
+
 def compare_group(cluster: Cluster, inventory: Inventory, group: Group, directory: Path) -> GroupResult:
+    assert_bundle_current(cluster)
     result = GroupResult()
     cases = group.cases()
     started = time.monotonic()
@@ -259,14 +319,19 @@ def compare_group(cluster: Cluster, inventory: Inventory, group: Group, director
     names = {c["metadata"]["name"] for c in constraints(cluster.api)}
 
     dry_run_started = time.monotonic()
-    answers = {case.label: cluster.api.admit(case.obj, dry_run=True) for case in cases}
-    result.timings["dry-runs"] = time.monotonic() - dry_run_started
+    admitted = []
     for case in cases:
-        ours = verdict_of_findings(findings_of(case, findings))
-        result.admission[case.label] = (ours, verdict_of_admission(answers[case.label], names))
+        answer, failed_open = cluster.admit_judged(case.obj)
+        result.failed_open += failed_open
+        theirs = verdict_of_admission(answer, names) if answer else Verdict(f"not judged: failed open {failed_open}x")
+        result.admission[case.label] = (verdict_of_findings(findings_of(case, findings)), theirs)
+        if answer and answer.allowed:
+            admitted.append(case)
+    result.timings["dry-runs"] = time.monotonic() - dry_run_started
 
     audit_started = time.monotonic()
-    admitted = [case for case in cases if answers[case.label].allowed]
+    if not admitted:
+        return result
     copy_dir = directory / f"{group.name}-audit-copies"
     copy_dir.mkdir(exist_ok=True)
     copies = _renamed_duplicates(admitted, copy_dir)
@@ -304,9 +369,16 @@ class Tally:
     compared: int = 0
     identical: int = 0
     seconds: Counter[str] = field(default_factory=Counter)
+    outcomes: Counter[str] = field(default_factory=Counter)  # the cluster's admission outcomes
+    audited: Counter[str] = field(default_factory=Counter)  # objects and violations audit compared
+    failed_open: int = 0
 
     def add(self, result: GroupResult) -> None:
         self.seconds.update(result.timings)
+        self.outcomes.update(theirs.outcome.split(":")[0] for _, theirs in result.admission.values())
+        self.audited["objects"] += len(result.audit)
+        self.audited["violations"] += sum(theirs.total() for _, theirs in result.audit.values())
+        self.failed_open += result.failed_open
         verdicts = [ours == theirs for ours, theirs in result.admission.values()]
         audits = [ours == theirs for ours, theirs in result.audit.values()]
         self.compared += len(verdicts) + len(audits)
@@ -314,6 +386,14 @@ class Tally:
 
     def summary(self) -> str:
         return f"cluster: {self.identical}/{self.compared} cases identical"
+
+    def details(self) -> str:
+        outcomes = ", ".join(f"{n} {outcome}" for outcome, n in sorted(self.outcomes.items()))
+        return (
+            f"cluster: admission {outcomes}; audit {self.audited['objects']} stored objects with "
+            f"{self.audited['violations']} violations; {self.failed_open} dry-runs sent again after a webhook "
+            "timed out and failed open"
+        )
 
     def time_spent(self) -> str:
         return "cluster comparisons took: " + ", ".join(f"{step} {s:.0f}s" for step, s in self.seconds.items())

@@ -17,6 +17,7 @@ from tests.cluster.identity import (
     GroupResult,
     compare_group,
     extras_file,
+    judged,
     run_eval,
     verdict_of_admission,
     verdict_of_findings,
@@ -70,7 +71,7 @@ def test_a_dry_run_does_not_see_the_configmap_beside_it(
     extras = extras_file(cluster, Group("alone", EXAMPLES.inventory, (alone,)), tmp_path)
     names = {constraint["metadata"]["name"] for constraint in constraints(cluster.api)}
 
-    answer = verdict_of_admission(cluster.api.admit(deployment.obj, dry_run=True), names)
+    answer = verdict_of_admission(judged(cluster, deployment.obj), names)
 
     assert answer == verdict_of_findings(run_eval([alone], [*EXAMPLES.inventory, extras]))
     with_configmap, _ = examples.admission[deployment.label]

@@ -22,6 +22,7 @@ from tests.cluster.identity import (
     Group,
     Verdict,
     extras_file,
+    judged,
     run_eval,
     verdict_of_admission,
     verdict_of_findings,
@@ -96,7 +97,7 @@ def mutated(
     inventory.replace([o for path in INVENTORY for o in read_objects(path)], workloads=list(objects.values()))
     wait_for_sync(cluster)
     names = {c["metadata"]["name"] for c in constraints(cluster.api)}
-    before = {name: verdict_of_admission(cluster.api.admit(obj, dry_run=True), names) for name, obj in objects.items()}
+    before = {name: verdict_of_admission(judged(cluster, obj), names) for name, obj in objects.items()}
     for mutator in MUTATORS.values():
         cluster.api.create(mutator)
     try:
@@ -107,10 +108,10 @@ def mutated(
 
             # Mutators take effect once Gatekeeper's mutation system has them; nothing reports that per request.
             def changed(obj: dict[str, Any] = obj, name: str = name) -> bool:
-                return verdict_of_admission(cluster.api.admit(obj, dry_run=True), names) != before[name]
+                return verdict_of_admission(judged(cluster, obj), names) != before[name]
 
             wait_until(f"the {name} mutator in effect", changed, cluster.gatekeeper, 60)
-            answer = cluster.api.admit(obj, dry_run=True)
+            answer = judged(cluster, obj)
             extras = extras_file(cluster, Group(name, INVENTORY, (directory / f"{name}-object.yaml",)), directory)
             results[name] = Mutated(
                 mutator_file,

@@ -15,41 +15,14 @@ from pathlib import Path
 import pytest
 
 from tests.cluster.harness import Cluster, constraints, enforced_constraints
-from tests.cluster.identity import TALLY, Group, GroupResult, compare_group
+from tests.cluster.identity import TALLY, GroupResult, compare_group, suite_groups
 from tests.cluster.inventory import Inventory, read_objects
 from tests.cluster.processes import wait_until
-from tests.identity.suite_batches import bundled_suites
 
 pytestmark = pytest.mark.cluster
 
 
-def _groups() -> tuple[list[Group], list[Path]]:
-    objects: dict[tuple[Path, ...], list[Path]] = {}
-    extra_constraints: list[Path] = []
-    for suite in bundled_suites():
-        base = suite.file.parent
-        for test in suite.tests:
-            if test.skip or test.invalid:
-                continue
-            constraint = (base / test.constraint).resolve()
-            if constraint.parent.name != "constraints" and constraint not in extra_constraints:
-                extra_constraints.append(constraint)
-            for case in test.cases:
-                if case.skip:
-                    continue
-                inventory = tuple(sorted((base / p).resolve() for p in case.inventory))
-                found = objects.setdefault(inventory, [])
-                path = (base / case.object).resolve()
-                if path not in found:
-                    found.append(path)
-    groups = [
-        Group("+".join(p.stem for p in inventory) or "no-inventory", inventory, tuple(paths), tuple(extra_constraints))
-        for inventory, paths in objects.items()
-    ]
-    return groups, extra_constraints
-
-
-GROUPS, EXTRA_CONSTRAINTS = _groups()
+GROUPS, EXTRA_CONSTRAINTS = suite_groups()
 
 
 @pytest.fixture(scope="module")
