@@ -11,14 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cluster.harness import (
-    Cluster,
-    MissingBinaries,
-    gatekeeper_manifest,
-    missing_binaries,
-    running_cluster,
-    running_from_pointer,
-)
+from tests.cluster.availability import require_control_plane
+from tests.cluster.harness import Cluster, running_cluster, running_from_pointer
 from tests.cluster.identity import TALLY
 from tests.cluster.inventory import Inventory
 
@@ -35,16 +29,7 @@ def cluster() -> Iterator[Cluster]:
         yield running
         running.close()
         return
-    try:
-        missing = missing_binaries()
-        if missing:
-            raise MissingBinaries(f"not built: {', '.join(missing)}")
-        gatekeeper_manifest()
-    except MissingBinaries as error:
-        reason = f"no control plane binaries ({error}); bash scripts/setup-cluster builds them"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} — under CI they must be there")
-        pytest.skip(reason)
+    require_control_plane()
     with running_cluster() as started:
         _STARTUP.update(started.timings)
         yield started
