@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from boundary_policy import __version__
@@ -13,6 +15,7 @@ from boundary_policy.commands import rules as rules_command
 from boundary_policy.commands import test as test_command
 from boundary_policy.commands import verify as verify_command
 from boundary_policy.engine import embedded_opa_version
+from boundary_policy.guard import run_guarded
 
 EXAMPLES = """
 \b
@@ -68,4 +71,5 @@ cli.add_command(verify_command.command)
 
 
 def main() -> None:
-    cli(prog_name="boundary-policy")
+    # Not click's standalone mode: it ends Ctrl-C with "Aborted!" and exit 1, which means findings here.
+    sys.exit(run_guarded(lambda: cli.main(prog_name="boundary-policy", standalone_mode=False)))

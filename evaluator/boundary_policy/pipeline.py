@@ -27,6 +27,7 @@ from boundary_policy.gatekeeper.policy_files import (
 )
 from boundary_policy.gatekeeper.policy_set import PolicySet, build_policy_set
 from boundary_policy.gatekeeper.sync import inventory_objects
+from boundary_policy.inventory import inventory_problems, missing_nodes_warning
 from boundary_policy.loading import LoadResult, load_inventory, load_paths
 from boundary_policy.model import Document, Finding, LoadProblem, RuleInfo
 from boundary_policy.recognition import Recognition, recognise
@@ -52,6 +53,8 @@ class EvalOptions:
     engine_name: str | None = None
     opa_bin: str | None = None
     opa_url: str | None = None
+    exclude: Sequence[str] = ()
+    """Files not to read from the manifest directories (this run's own report)."""
 
 
 @dataclass
@@ -117,14 +120,33 @@ def _ignore(_: str) -> None:
     pass
 
 
+def _stdin_once(options: EvalOptions) -> None:
+    """Standard input can be read once: '-' in two places would leave the second one empty."""
+    places = [
+        name
+        for name, paths in (
+            ("PATHS", options.paths),
+            ("--inventory", options.inventory),
+            ("--templates", options.templates),
+            ("--constraints", options.constraints),
+        )
+        if "-" in paths
+    ]
+    if len(places) > 1:
+        raise PipelineError(f"standard input ('-') can be read only once, and is given to {' and '.join(places)}")
+
+
 def run_eval(
     options: EvalOptions, engine: Engine, *, stdin: BinaryIO | None = None, progress: Progress = _ignore
 ) -> EvalResult:
     progress("loading manifests and inventory…")
+    _stdin_once(options)
     inventory = load_inventory(list(options.inventory), stdin=stdin) if options.inventory else LoadResult([], [], 0)
-    if inventory.problems:
-        raise PipelineError("the inventory cannot be used:\n" + describe_problems(inventory.problems))
-    manifests = load_paths(list(options.paths), stdin=stdin)
+    broken = inventory.problems + inventory_problems(inventory.documents, inventory.sources)
+    if broken:
+        raise PipelineError("the inventory cannot be used:\n" + describe_problems(broken))
+    no_nodes = missing_nodes_warning(inventory.documents, options.inventory)
+    manifests = load_paths(list(options.paths), stdin=stdin, exclude=options.exclude)
     # Templates, Constraints, ExpansionTemplates and mutators among the manifests are what `kubectl apply -f`
     # would install: they join the policy set instead of being reviewed.
     found, documents = split_policy_documents(manifests.documents)
@@ -156,7 +178,7 @@ def run_eval(
         files=manifests.files,
         rules=_catalog_rules(),
         paths=sorted({d.file for d in manifests.documents} | {p.file for p in manifests.problems}),
-        warnings=list(dict.fromkeys(warnings)),
+        warnings=list(dict.fromkeys([*([no_nodes] if no_nodes else []), *warnings])),
         policy_objects=_policy_kinds(found),
         recognition=recognition,
     )

@@ -7,8 +7,9 @@ import re
 
 import pytest
 
-from boundary_policy.model import Finding
+from boundary_policy.model import Finding, ResourceRef
 from boundary_policy.reporters import Report, get_reporter
+from boundary_policy.reporters.text import TextReporter
 from tests.reporters.samples import REPORTS, awkward, empty, finding, typical
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -78,7 +79,8 @@ def test_empty_report_is_only_the_summary() -> None:
 def test_missing_line_resource_and_container() -> None:
     lines = plain(awkward()).splitlines()
     assert "-  error  BND050  -  -" in lines
-    assert "    ::error::injected" in lines
+    # GitHub's runner trims leading spaces before it looks for `::`, so the indent alone would not be enough.
+    assert "    \\x3a:error::injected" in lines
     assert "empty.yaml  error  BND000  -  -" in lines
     assert any(line.startswith("dir with space/a,b:c.yaml    error  BND010") for line in lines)
 
@@ -92,6 +94,26 @@ def test_multi_line_messages_continue_indented() -> None:
 def test_without_color_there_is_no_control_character_at_all(name: str) -> None:
     text = plain(REPORTS[name]())
     assert not re.search(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]", text)
+
+
+def test_no_field_can_start_a_workflow_command() -> None:
+    """Issue 12: a line break in a file, resource or container name, or `::`/`##[` in any field, never gives a
+    line the GitHub Actions runner would execute (it reads `::` after leading spaces, and `##[` anywhere)."""
+    hostile = "x\n::error file=a.yaml::pwned"
+    report = dataclasses.replace(
+        empty(),
+        findings=[
+            finding("BND010", "error", "msg ##[error]legacy", file="::warning::f.yaml\n::error::g", line=1),
+            finding("BND010", "error", f"message {hostile}", file="a.yaml", line=2, container=hostile),
+            finding("BND010", "error", "m", file="b.yaml", line=3, resource=ResourceRef("v1", "Pod", "ns", hostile)),
+        ],
+    )
+    for text in (plain(report), TextReporter(color=True, width=60).render(report)):
+        for line in text.splitlines():
+            visible = re.sub(r"\x1b\[[0-9;]*m", "", line)
+            assert not visible.lstrip().startswith("::"), line
+            assert "##[" not in visible, line
+    assert "x\\n::error file=a.yaml::pwned" in plain(report)  # shown, escaped
 
 
 def test_control_characters_in_messages_are_shown_escaped() -> None:

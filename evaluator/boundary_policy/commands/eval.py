@@ -19,6 +19,7 @@ from boundary_policy.commands.common import (
     spinner,
     warn,
 )
+from boundary_policy.commands.output import append_step_summary, check_destinations, write_report
 from boundary_policy.model import SEVERITY_RANK, Severity
 from boundary_policy.pipeline import EvalOptions, PipelineError, run_eval
 from boundary_policy.terminal import wants_color, wants_progress
@@ -117,6 +118,9 @@ def command(
     """Check the Kubernetes manifests in PATHS (files, directories, or - for stdin) with the Boundary rules."""
     from boundary_policy.reporters import Report, get_reporter
 
+    check_destinations(output_file)
+    if sys.stdin is None and "-" in (*paths, *inventory, *constraints, *templates):
+        fail("standard input is closed, and '-' asks to read it")
     engine = make_engine(engine_name, opa_bin, opa_url)
     options = EvalOptions(
         paths=paths,
@@ -127,10 +131,12 @@ def command(
         engine_name=engine_name,
         opa_bin=opa_bin,
         opa_url=opa_url,
+        exclude=(str(output_file),) if output_file is not None else (),
     )
     try:
-        with spinner(wants_progress(sys.stderr)) as progress:
-            result = run_eval(options, engine, stdin=sys.stdin.buffer, progress=progress)
+        with spinner(sys.stderr is not None and wants_progress(sys.stderr)) as progress:
+            stdin = sys.stdin.buffer if sys.stdin is not None else None
+            result = run_eval(options, engine, stdin=stdin, progress=progress)
     except PipelineError as error:
         fail(str(error))
     finally:
@@ -154,16 +160,12 @@ def command(
     to_terminal = output_file is None and sys.stdout.isatty()
     color = output == "text" and to_terminal and wants_color(sys.stdout, no_color_flag=no_color)
     rendered = get_reporter(output, color=color).render(report)
-    if output_file is not None:
-        output_file.write_text(rendered, encoding="utf-8")
-    else:
-        click.echo(rendered, nl=not rendered.endswith("\n"))
+    write_report(rendered, output_file)
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if output == "github" and summary_path:
         from boundary_policy.reporters.github import step_summary_markdown
 
-        with Path(summary_path).open("a", encoding="utf-8") as summary:
-            summary.write(step_summary_markdown(report))
+        append_step_summary(step_summary_markdown(report), summary_path)
     if exit_code not in (EXIT_OK, EXIT_FINDINGS):
         raise SystemExit(EXIT_ERROR)
     raise SystemExit(exit_code)

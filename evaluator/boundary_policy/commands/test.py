@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -13,6 +14,16 @@ from boundary_policy.engine import EngineError
 from boundary_policy.terminal import wants_color
 
 __all__ = ["EXAMPLES", "command"]
+
+
+def _checked_regex(value: str | None) -> str | None:
+    """A --run pattern Python can use, or a usage error (exit 2) that says why."""
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise click.BadParameter(f"{value!r} is not a regular expression: {error}") from None
+    return value
 
 EXAMPLES = """
 \b
@@ -26,7 +37,14 @@ Examples:
 @click.command("test", epilog=EXAMPLES)
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("-v", "--verbose", is_flag=True, help="Print every test, not only failures.")
-@click.option("-r", "--run", "run", metavar="REGEX", help="Only run tests whose package.name matches REGEX.")
+@click.option(
+    "-r",
+    "--run",
+    "run",
+    metavar="REGEX",
+    callback=lambda _ctx, _param, value: _checked_regex(value),
+    help="Only run tests whose package.name matches REGEX.",
+)
 @engine_options
 def command(
     paths: tuple[Path, ...],

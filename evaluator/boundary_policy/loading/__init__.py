@@ -7,7 +7,7 @@ and one bad file or document never hides the others.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -38,6 +38,8 @@ class LoadResult:
     """Files found (and standard input), whether or not they could be read or held objects."""
     notes: list[LoadNote] = field(default_factory=list)
     """Not problems, but worth a finding: e.g. a Terraform value unknown offline (loading/terraform.py)."""
+    sources: list[str] = field(default_factory=list)
+    """Display paths of the files (and standard input) that were read, in order."""
 
 
 def load_paths(
@@ -46,13 +48,16 @@ def load_paths(
     stdin: BinaryIO | None = None,
     limits: LoadLimits = LoadLimits(),
     cwd: Path | None = None,
+    exclude: Collection[str] = (),
 ) -> LoadResult:
-    """Load manifests from files, directories (recursive: .yaml, .yml, .json) and '-' (standard input)."""
+    """Load manifests from files, directories (recursive: .yaml, .yml, .json) and '-' (standard input);
+    files in `exclude` are skipped."""
     documents: list[Document] = []
     problems: list[LoadProblem] = []
     notes: list[LoadNote] = []
+    sources: list[str] = []
     files = 0
-    for item in _load(paths, stdin, limits, cwd or Path.cwd()):
+    for item in _load(paths, stdin, limits, cwd or Path.cwd(), exclude):
         if isinstance(item, Document):
             documents.append(item)
         elif isinstance(item, LoadProblem):
@@ -61,7 +66,9 @@ def load_paths(
             notes.append(item)
         else:
             files += 1
-    return LoadResult(documents, problems, files, notes)
+            if isinstance(item, Source):
+                sources.append(item.file)
+    return LoadResult(documents, problems, files, notes, sources)
 
 
 def load_inventory(
@@ -89,15 +96,17 @@ def load_inventory(
                     f"inventory {document.obj['kind']} has no metadata.name",
                 )
             )
-    return LoadResult(documents, problems, result.files, result.notes)
+    return LoadResult(documents, problems, result.files, result.notes, result.sources)
 
 
-def _load(paths: Sequence[str], stdin: BinaryIO | None, limits: LoadLimits, cwd: Path) -> Iterator[object]:
+def _load(
+    paths: Sequence[str], stdin: BinaryIO | None, limits: LoadLimits, cwd: Path, exclude: Collection[str] = ()
+) -> Iterator[object]:
     """Documents and problems in input order, plus one marker (Source or Unreadable) per file found.
 
     Terraform files are read last, together per directory (a directory is one Terraform module)."""
     terraform: list[tuple[str, str]] = []
-    for source in iter_sources(paths, stdin=stdin, max_bytes=limits.max_file_bytes, cwd=cwd):
+    for source in iter_sources(paths, stdin=stdin, max_bytes=limits.max_file_bytes, cwd=cwd, exclude=exclude):
         if isinstance(source, LoadProblem):
             yield source
             continue

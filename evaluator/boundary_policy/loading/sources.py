@@ -6,7 +6,7 @@ import errno
 import os
 import stat
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -36,21 +36,37 @@ class Unreadable:
 
 
 def iter_sources(
-    paths: Sequence[str], *, stdin: BinaryIO | None, max_bytes: int, cwd: Path
+    paths: Sequence[str],
+    *,
+    stdin: BinaryIO | None,
+    max_bytes: int,
+    cwd: Path,
+    exclude: Collection[str] = (),
 ) -> Iterator[Source | Unreadable | LoadProblem]:
     """Each file named or found under a named directory, in order: its text or a problem.
 
     Directories are walked in sorted order, skipping hidden entries (.git, editor files); symbolic links
     inside them are followed only when they stay inside the directory, so a checked-out repository cannot
-    make the run read elsewhere. A file reached twice (named twice, or via a link) is read once.
+    make the run read elsewhere. A file reached twice (named twice, or via a link) is read once. A file in
+    `exclude` (e.g. this run's own --output-file) is not read from a directory.
     """
     seen: set[tuple[int, int]] = set()
+    for excluded in exclude:
+        try:
+            info = (cwd / excluded).stat()
+        except OSError:
+            continue
+        seen.add((info.st_dev, info.st_ino))  # as if read already
     stdin_read = False
     for given in paths:
         if given == "-":
             if not stdin_read:
                 stdin_read = True
-                yield _read_stream(stdin if stdin is not None else sys.stdin.buffer, STDIN, max_bytes)
+                stream = stdin if stdin is not None else (sys.stdin.buffer if sys.stdin is not None else None)
+                if stream is None:
+                    yield LoadProblem(STDIN, None, "standard input is closed")
+                else:
+                    yield _read_stream(stream, STDIN, max_bytes)
             continue
         path = Path(given) if Path(given).is_absolute() else cwd / given
         display = _display(path, given, cwd)

@@ -1,6 +1,10 @@
 """`-o text`: findings for people, grouped by file: a line per finding (`file:line  severity  RULE  resource
 container`), the message wrapped below it, the rule's fix when the message does not already give one, and a
-summary line. Colour only when asked; without it, never an escape."""
+summary line. Colour only when asked; without it, never an escape.
+
+A manifest is untrusted: every field is shown escaped (`printable`), a one-line field (file, rule, resource,
+container) never holds a line break, and no line starts with `::` or holds `##[`, which GitHub Actions would
+run as a workflow command in a plain `run:` step."""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ from boundary_policy.reporters.base import (
     summary_sentence,
 )
 
-__all__ = ["DEFAULT_WIDTH", "INDENT", "SEVERITY_STYLE", "Line", "Segment", "TextReporter"]
+__all__ = ["DEFAULT_WIDTH", "INDENT", "SEVERITY_STYLE", "Line", "Segment", "TextReporter", "one_line"]
 
 Segment = tuple[str, str]
 """A piece of a line and its rich style ('' for none)."""
@@ -36,9 +40,34 @@ DEFAULT_WIDTH = 100
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "blue"}
 
 
+def one_line(value: str) -> str:
+    """A field shown on the finding's line: escaped, line breaks included (a file name may hold one)."""
+    return printable(value).replace("\n", "\\n")
+
+
+def _inert(line: Line) -> Line:
+    """The line with a leading `::` and any `##[` escaped (as `\\x3a:` and `#\\x23[`), so that no runner reads
+    it as a workflow command (the runner finds `::` after leading spaces and the legacy `##[` anywhere)."""
+    line = [(segment.replace("##[", "#\\x23["), style) for segment, style in line]
+    text = "".join(segment for segment, _ in line)
+    if not text.lstrip().startswith("::"):
+        return line
+    target = len(text) - len(text.lstrip())
+    out: Line = []
+    offset = 0
+    for segment, style in line:
+        if offset <= target < offset + len(segment):
+            at = target - offset
+            out.append((segment[:at] + "\\x3a" + segment[at + 1 :], style))
+        else:
+            out.append((segment, style))
+        offset += len(segment)
+    return out
+
+
 class TextReporter(BaseReporter):
     def render(self, report: Report) -> str:
-        lines = self._lines(report)
+        lines = [_inert(line) for line in self._lines(report)]
         if not self.color:
             return "".join("".join(text for text, _ in line).rstrip() + "\n" for line in lines)
         console = Console(
@@ -76,11 +105,11 @@ class TextReporter(BaseReporter):
     def _file_lines(self, report: Report, findings: list[Finding]) -> list[Line]:
         rows = [
             (
-                printable(location(finding)),
+                one_line(location(finding)),
                 finding.severity,
-                printable(finding.rule),
-                printable(resource_label(finding.resource)) or "-",
-                printable(finding.container or "-"),
+                one_line(finding.rule),
+                one_line(resource_label(finding.resource)) or "-",
+                one_line(finding.container or "-"),
             )
             for finding in findings
         ]
