@@ -96,6 +96,11 @@ def test_what_only_terraform_knows_is_a_marked_placeholder(expression: str, plac
     assert value.placeholder == placeholder
 
 
+def test_a_number_no_float_holds_is_not_infinity() -> None:
+    value = parse_hcl("x = 1e999999\n").attributes["x"].expr.value
+    assert isinstance(value, Unknown) and value.placeholder == "${1e999999}"
+
+
 @pytest.mark.parametrize(
     ("text", "line"),
     [

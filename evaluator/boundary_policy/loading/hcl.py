@@ -8,6 +8,7 @@ written, never a guess: its JSON form is a placeholder such as "${data.coder_wor
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -227,8 +228,10 @@ class _Walker:
     def _int_lit(self, tree: Any) -> int:
         return int(str(_tokens(tree)[0]))
 
-    def _float_lit(self, tree: Any) -> float | int:
+    def _float_lit(self, tree: Any) -> float | int | Unknown:
         number = float(str(_tokens(tree)[0]))
+        if not math.isfinite(number):  # 1e999 overflows a float: JSON has no Infinity, Terraform keeps it exact
+            return Unknown(self.source(tree).strip())
         return int(number) if number.is_integer() else number
 
     def _literal_value(self, tree: Any) -> bool | None:
