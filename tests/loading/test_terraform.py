@@ -488,3 +488,25 @@ resource "kubernetes_config_map" "boundary" {
         },
     ]
     assert result.documents[1].line_of(("data", "config.yaml")) == 14
+
+
+def test_dynamic_blocks_are_one_instance_of_their_content(tmp_path: Path) -> None:
+    container = """
+          dynamic "env" {
+            for_each = var.extra_env
+            content {
+              name  = env.key
+              value = env.value
+            }
+          }
+          dynamic "port" {
+            for_each = []
+            content {
+              container_port = 1
+            }
+          }
+    """
+    result = _load(tmp_path, AGENT, _deployment(container=container))
+    container_obj = _pod(result.documents[0])["spec"]["containers"][0]
+    assert container_obj["env"] == [{"name": "${env.key}", "value": "${env.value}"}]
+    assert "ports" not in container_obj and "dynamic" not in container_obj

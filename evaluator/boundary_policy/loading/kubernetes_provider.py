@@ -146,6 +146,23 @@ def build_object(block: Block, resolve: Any = None) -> Built:
     return built
 
 
+def _expand_dynamic(blocks: list[Block]) -> list[Block]:
+    """`dynamic "env" { for_each = ..., content { ... } }` as the one `env` block its content describes (its
+    iterator's values stay placeholders), or none when `for_each` is written empty."""
+    result: list[Block] = []
+    for block in blocks:
+        if block.type != "dynamic":
+            result.append(block)
+            continue
+        each = block.body.attributes.get("for_each")
+        if not block.labels or (each is not None and each.expr.value in ([], {})):
+            continue
+        result += [
+            Block(block.labels[0], (), content.body, content.line) for content in block.body.blocks_of("content")
+        ]
+    return result
+
+
 class _Converter:
     def __init__(self, built: Built, resolve: Any) -> None:
         self.built = built
@@ -157,7 +174,7 @@ class _Converter:
             key_path = (*path, camel(name))
             self.built.lines[key_path] = attribute.line
             result[camel(name)] = self.attribute(name, self.resolve(attribute.expr), key_path)
-        for child in body.blocks:
+        for child in _expand_dynamic(body.blocks):
             key, is_list = self.block_shape(child.type, block_type)
             if is_list:
                 items = result.setdefault(key, [])
