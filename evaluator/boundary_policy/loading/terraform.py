@@ -319,15 +319,16 @@ def _derive(workload: _Workload, index: int, signals: list[BoundarySignal]) -> I
         built.lines[(*metadata_path, "annotations", key)] = line
     fix = ", ".join(f'"{key}" = "{value}"' for key, value in wanted.items())
     missing = ", ".join(wanted)
+    pod = "pod" if built.obj["kind"] == "Pod" else "pod template"
     yield LoadNote(
         workload.file,
         built.lines.get(metadata_path, workload.line),
         NOT_VISIBLE_RULE,
         "warning",
-        f'{first.description} ({first.file}:{first.line}) runs Boundary in container "{name}", but the pod '
-        f"template does not show it ({missing} missing), so Gatekeeper in the cluster would not check this pod "
-        "as this Boundary workspace; eval checks it with those annotations derived from the template. Fix: add "
-        f"{{ {fix} }} to the annotations of the pod template's metadata (docs/configuration.md).",
+        f'{first.description} ({first.file}:{first.line}) runs Boundary in container "{name}", but the {pod} '
+        f"does not show it ({missing} missing), so Gatekeeper in the cluster would not check this pod as this "
+        "Boundary workspace; eval checks it with those annotations derived from the template. Fix: add "
+        f"{{ {fix} }} to the annotations of the {pod}'s metadata (docs/configuration.md).",
         _resource(built.obj),
         name or None,
     )
