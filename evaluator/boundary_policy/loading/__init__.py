@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from boundary_policy.loading.convert import AliasBudget
 from boundary_policy.loading.documents import read_documents
 from boundary_policy.loading.sources import MANIFEST_SUFFIXES, STDIN, Source, Unreadable, iter_sources
 from boundary_policy.loading.terraform import TERRAFORM_SUFFIX, read_terraform
@@ -28,6 +29,8 @@ class LoadLimits:
     max_documents_per_file: int = 10_000
     max_alias_expansion: int = 100_000
     """Nodes that YAML aliases may add to one document once expanded (stops "billion laughs" bombs)."""
+    max_alias_expansion_per_run: int = 1_000_000
+    """The same for all the documents of one load together (many small bombs are one big one)."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,7 @@ def _load(
     """Documents and problems in input order, plus one marker (Source or Unreadable) per file found.
 
     Terraform files are read last, together per directory (a directory is one Terraform module)."""
+    budget = AliasBudget(limits.max_alias_expansion_per_run)
     terraform: list[tuple[str, str]] = []
     for source in iter_sources(paths, stdin=stdin, max_bytes=limits.max_file_bytes, cwd=cwd, exclude=exclude):
         if isinstance(source, LoadProblem):
@@ -116,7 +120,7 @@ def _load(
         elif source.file.lower().endswith(TERRAFORM_SUFFIX):
             terraform.append((source.file, source.text))
         else:
-            yield from _read(source, limits)
+            yield from _read(source, limits, budget)
     if terraform:
         try:
             yield from read_terraform(terraform)
@@ -125,13 +129,14 @@ def _load(
             yield LoadProblem(terraform[0][0], None, message)
 
 
-def _read(source: Source, limits: LoadLimits) -> Iterator[Document | LoadProblem]:
+def _read(source: Source, limits: LoadLimits, budget: AliasBudget) -> Iterator[Document | LoadProblem]:
     try:
         yield from read_documents(
             source.file,
             source.text,
             max_documents=limits.max_documents_per_file,
             max_alias_expansion=limits.max_alias_expansion,
+            budget=budget,
         )
     except Exception as error:  # a loader bug must still not end the run or hide the other files
         yield LoadProblem(source.file, None, f"internal error while reading this file: {type(error).__name__}: {error}")

@@ -15,7 +15,7 @@ from boundary_policy.errors import BoundaryPolicyError
 from boundary_policy.loading.scalars import MERGE, STR, ScalarError, key_string, scalar_json
 from boundary_policy.model import JSON, JSONPath
 
-__all__ = ["ConversionError", "Converted", "convert", "expanded_size", "line_of"]
+__all__ = ["AliasBudget", "ConversionError", "Converted", "convert", "expanded_size", "line_of"]
 
 
 class ConversionError(BoundaryPolicyError):
@@ -25,6 +25,26 @@ class ConversionError(BoundaryPolicyError):
         super().__init__(message)
         self.line = line
         self.message = message
+
+
+class AliasBudget:
+    """Nodes YAML aliases may still add, shared by every document of a run: one small file of many documents,
+    each just under the per-document limit, must not add up to gigabytes."""
+
+    __slots__ = ("left", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.left = limit
+
+    def spend(self, nodes: int, line: int) -> None:
+        self.left -= nodes
+        if self.left < 0:
+            raise ConversionError(
+                line,
+                f"YAML aliases expand the documents read so far by more than {self.limit} nodes in all; "
+                "this document's aliases are refused (an alias bomb?)",
+            )
 
 
 @dataclass
@@ -57,12 +77,15 @@ def expanded_size(node: Node, sizes: dict[int, int], active: set[int]) -> int:
     return total
 
 
-def convert(root: Node, *, may_alias: bool = True, max_alias_expansion: int = 100_000) -> Converted:
+def convert(
+    root: Node, *, may_alias: bool = True, max_alias_expansion: int = 100_000, budget: AliasBudget | None = None
+) -> Converted:
     """Convert one document's root node; raises ConversionError for what go-yaml or JSON would reject.
 
-    `may_alias=False` (the text has no anchor) skips watching for shared nodes.
+    `may_alias=False` (the text has no anchor) skips watching for shared nodes; `budget` bounds what aliases
+    add across documents, beside the per-document `max_alias_expansion`.
     """
-    converter = _Converter(root, max_alias_expansion if may_alias else None)
+    converter = _Converter(root, max_alias_expansion if may_alias else None, budget)
     try:
         value = converter.value(root, ())
     except RecursionError:
@@ -71,9 +94,10 @@ def convert(root: Node, *, may_alias: bool = True, max_alias_expansion: int = 10
 
 
 class _Converter:
-    __slots__ = ("added", "lines", "max_alias_expansion", "root", "seen", "sizes", "warnings")
+    __slots__ = ("added", "budget", "lines", "max_alias_expansion", "root", "seen", "sizes", "warnings")
 
-    def __init__(self, root: Node, max_alias_expansion: int | None) -> None:
+    def __init__(self, root: Node, max_alias_expansion: int | None, budget: AliasBudget | None = None) -> None:
+        self.budget = budget
         self.lines: dict[JSONPath, int] = {}
         self.warnings: list[tuple[int, str]] = []
         self.root = root
@@ -94,12 +118,15 @@ class _Converter:
 
     def expand(self, node: Node, path: JSONPath) -> JSON:
         """Convert a collection met again through an alias, once its size is known to be within the limit."""
-        self.added += expanded_size(node, self.sizes, set())
+        size = expanded_size(node, self.sizes, set())
+        self.added += size
         if self.added > self.max_alias_expansion:
             raise ConversionError(
                 line_of(self.root),
                 f"YAML aliases expand this document by more than {self.max_alias_expansion} nodes (an alias bomb?)",
             )
+        if self.budget is not None:
+            self.budget.spend(size, line_of(self.root))
         seen, self.seen = self.seen, None  # the nodes inside were seen and are counted already
         try:
             return self.value(node, path)

@@ -9,7 +9,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from boundary_policy.loading.compose import Composer, PythonComposer
-from boundary_policy.loading.convert import ConversionError, convert, line_of
+from boundary_policy.loading.convert import AliasBudget, ConversionError, convert, line_of
 from boundary_policy.loading.scalars import NULL
 from boundary_policy.model import JSON, Document, JSONPath, LoadProblem
 
@@ -37,7 +37,13 @@ class PrefixedLines(Mapping[JSONPath, int]):
 
 
 def read_documents(
-    file: str, text: str, *, max_documents: int, max_alias_expansion: int, composer_class: type[Any] = Composer
+    file: str,
+    text: str,
+    *,
+    max_documents: int,
+    max_alias_expansion: int,
+    composer_class: type[Any] = Composer,
+    budget: AliasBudget | None = None,
 ) -> Iterator[Document | LoadProblem]:
     """Every object of a YAML or JSON stream, in order; a syntax error ends the file, other problems one document."""
     # Aliases need an anchor ('&'): a text without one is converted without watching for them.
@@ -66,7 +72,7 @@ def read_documents(
                     file, line_of(node), f"more than {max_documents} documents in one file; the rest is not read"
                 )
                 return
-            yield from _document_objects(file, node, may_alias, max_alias_expansion)
+            yield from _document_objects(file, node, may_alias, max_alias_expansion, budget)
     finally:
         if composer is not None:
             composer.dispose()
@@ -100,7 +106,7 @@ def _reader_problem(file: str, text: str, error: yaml.reader.ReaderError, *, cou
 
 
 def _document_objects(
-    file: str, node: Node, may_alias: bool, max_alias_expansion: int
+    file: str, node: Node, may_alias: bool, max_alias_expansion: int, budget: AliasBudget | None = None
 ) -> Iterator[Document | LoadProblem]:
     if isinstance(node, ScalarNode) and node.tag == NULL:
         return  # an empty document, e.g. between two '---'
@@ -108,7 +114,7 @@ def _document_objects(
         yield LoadProblem(file, line_of(node), f"document is {_describe(node)}, not a Kubernetes object (a mapping)")
         return
     try:
-        converted = convert(node, may_alias=may_alias, max_alias_expansion=max_alias_expansion)
+        converted = convert(node, may_alias=may_alias, max_alias_expansion=max_alias_expansion, budget=budget)
     except ConversionError as error:
         yield LoadProblem(file, error.line, error.message)
         return

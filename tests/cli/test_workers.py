@@ -1,0 +1,76 @@
+"""`--jobs`: capped, and a worker that dies fails the run with exit 2 instead of leaving it waiting forever, which is
+what multiprocessing.Pool did (issue 12)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from boundary_policy.workers import MAX_JOBS, WorkerDied, job_count, run_chunks
+from tests.cli.test_eval import EXAMPLES, ROOT
+
+
+def test_jobs_are_capped_by_cpus_and_work() -> None:
+    cpus = os.cpu_count() or 1
+    assert job_count(10_000, 1_000_000) == min(cpus, MAX_JOBS)
+    assert job_count(8, 120) == min(2, cpus)  # no more than one worker per 50 resources
+    assert job_count(8, 10) == 1
+
+
+def _die(chunk: tuple[int, int]) -> int:
+    if chunk[0] > 0:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return chunk[1] - chunk[0]
+
+
+def test_a_killed_worker_is_an_error_not_a_hang() -> None:
+    started = time.monotonic()
+    with pytest.raises(WorkerDied, match="died before it finished"):
+        run_chunks(_die, 100, 2)
+    assert time.monotonic() - started < 30
+
+
+def test_results_come_back_in_chunk_order() -> None:
+    assert run_chunks(lambda chunk: chunk, 10, 3) == [(0, 4), (4, 8), (8, 10)]
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        text = (task / "children").read_text().split()
+        found += [int(child) for child in text]
+    return found
+
+
+def test_eval_exits_2_when_a_worker_is_killed(tmp_path: Path) -> None:
+    workload = (EXAMPLES / "manifests" / "01-al2023-net-admin-nonroot.yaml").read_text(encoding="utf-8")
+    many = "\n---\n".join(workload.replace("coder-alice", f"coder-{i}") for i in range(400))
+    (tmp_path / "many.yaml").write_text(many, encoding="utf-8")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "boundary_policy", "eval", str(tmp_path / "many.yaml"), "--jobs", "2"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while not workers and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.1)
+        workers = _children(process.pid)
+    if not workers:
+        process.kill()
+        pytest.fail(f"no worker started (one CPU?): {process.communicate()}")
+    os.kill(workers[0], signal.SIGKILL)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 2, (stdout, stderr)
+    assert stderr.strip().splitlines() == [
+        "boundary-policy: error: a worker process of --jobs died before it finished (killed, or out of memory?); "
+        "run again with fewer --jobs"
+    ]
