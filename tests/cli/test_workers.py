@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from boundary_policy.workers import MAX_JOBS, WorkerDied, job_count, run_chunks
-from tests.cli.test_eval import EXAMPLES, ROOT
+from tests.cli.test_eval import EXAMPLES, ROOT, run
 
 
 def test_jobs_are_capped_by_cpus_and_work() -> None:
@@ -74,3 +74,18 @@ def test_eval_exits_2_when_a_worker_is_killed(tmp_path: Path) -> None:
         "boundary-policy: error: a worker process of --jobs died before it finished (killed, or out of memory?); "
         "run again with fewer --jobs"
     ]
+
+
+@pytest.mark.opa
+def test_an_opa_server_with_jobs_loses_nothing(tmp_path: Path, opa_server: str) -> None:
+    """One OPA server holds one policy at a time: workers sharing it deleted each other's modules (36 errors with
+    -j 1, none with -j 4). With --opa-url the reviews stay in one process, whatever --jobs says."""
+    workload = (EXAMPLES / "manifests" / "06-bottlerocket-userns-off.yaml").read_text(encoding="utf-8")
+    many = "\n---\n".join(workload.replace("coder-dave", f"coder-{i}") for i in range(110))
+    (tmp_path / "many.yaml").write_text(many, encoding="utf-8")
+    base = ("eval", str(tmp_path / "many.yaml"), "--inventory", str(EXAMPLES / "inventory"), "-o", "json")
+    one = run(*base, "--opa-url", opa_server, "--jobs", "1")
+    four = run(*base, "--opa-url", opa_server, "--jobs", "4")
+    assert one.returncode == four.returncode == 1, (one.stderr, four.stderr)
+    assert '"error": 110' in one.stdout
+    assert one.stdout == four.stdout
