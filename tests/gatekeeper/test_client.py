@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from boundary_policy.engine import CompiledPolicy, Engine, Module, RegoVersion
-from boundary_policy.gatekeeper.client import Client, evaluate
+from boundary_policy.gatekeeper import client as client_module
+from boundary_policy.gatekeeper.client import Client, Evaluation, evaluate
 from boundary_policy.gatekeeper.policy_set import build_policy_set, split_documents
 from boundary_policy.loading import load_paths
 from boundary_policy.model import Document
@@ -237,3 +238,25 @@ def test_constraints_sharing_a_match_block_each_get_their_result(engine: Engine,
         ("selected-too", "Pod prod/in-prod"),
         ("selected-too", "unable to match constraints"),
     ]
+
+
+def _violations(result: Evaluation) -> list[tuple[str, str, str, int, tuple[str | int, ...]]]:
+    return sorted((v.constraint.name, v.msg, v.document.file, v.document.line, v.path) for v in result.violations)
+
+
+def test_slices_compile_once_and_find_what_one_pass_finds(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Objects are evaluated a slice at a time (memory), with each policy compiled once (and a template that does
+    not compile reported once), and the result is the one of a single pass."""
+    templates, constraints, _, others = split_documents(load(FIXTURES / "match", write(tmp_path, "b.yaml", BROKEN)))
+    once = CountingEngine(engine)
+    whole = evaluate(once, templates=templates, constraints=constraints, manifests=others, gator_test=True)
+    monkeypatch.setattr(client_module, "REVIEW_SLICE", 3)
+    counting = CountingEngine(engine)
+    sliced = evaluate(counting, templates=templates, constraints=constraints, manifests=others, gator_test=True)
+    assert len(others) > 3 * 3 and len(counting.evaluations) > 3 * len(once.evaluations)
+    assert counting.compiles == once.compiles == 3  # echo and broken together (refused), then each alone
+    assert _violations(sliced) == _violations(whole) and len(whole.violations) > 10
+    assert sliced.problems == whole.problems
+    assert sum("unsafe" in p.message for p in sliced.problems) == 1

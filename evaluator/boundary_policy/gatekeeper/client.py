@@ -30,7 +30,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from boundary_policy.engine import CompiledPolicy, Engine, EngineError, Module, Outcome
+from boundary_policy.engine import CompiledPolicy, Engine, EngineError, Module, Outcome, RegoVersion
 from boundary_policy.gatekeeper.constraints import GATOR_ENFORCEMENT_POINT, Constraint, strongest_action
 from boundary_policy.gatekeeper.expansion import ExpansionFailure, Resultant, expand
 from boundary_policy.gatekeeper.match import CLUSTER_SCOPED, MatchError, matches
@@ -58,6 +58,8 @@ __all__ = [
 
 AUTOREJECT_PREFIX = "unable to match constraints: "
 IMPLIED_PREFIX = "[Implied by {}] "
+REVIEW_SLICE = 2000
+"""Objects queued before their reviews are evaluated: memory follows a slice of the input, not all of it."""
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,8 @@ def _reads_inventory(template: Template) -> bool:
 class Client:
     """Reviews objects against a policy set (see policy_set.build_policy_set); it never changes the set."""
 
+    _kept: _KeptPolicies | None = None
+
     def __init__(
         self,
         engine: Engine,
@@ -180,45 +184,69 @@ class Client:
     def review(
         self, documents: Sequence[Document | AdmissionRequest], data_objects: Iterable[Mapping[str, Any]]
     ) -> Evaluation:
-        """Review `documents`; `data_objects` become data.inventory (and the Namespaces for matching)."""
+        """Review `documents`; `data_objects` become data.inventory (and the Namespaces for matching).
+
+        Objects are queued and evaluated REVIEW_SLICE at a time; each policy is compiled once for all slices.
+        """
         result = Evaluation(warnings=list(self.policies.warnings))
         data_list = list(data_objects)
         namespaces = {meta(o, "name"): o for o in data_list if is_namespace(o)}
-        pending: dict[str, _Pending] = {kind: _Pending() for kind in self.constraints}
-        for document in documents:
-            if isinstance(document, AdmissionRequest):
-                self._queue_request(pending, result, document, namespaces)
-                continue
-            obj = document.obj
-            namespace = self._namespace(obj, namespaces)
-            try:
-                base = mutate(obj, namespace, self.mutators) if self.mutators else obj
-            except MutationFailure as error:
-                # The mutating webhook fails the request: nothing is validated.
-                result.object_problems.append(
-                    LoadProblem(document.file, document.line, f"mutating resource {meta(obj, 'name')}: {error}")
-                )
-                continue
-            self._queue(pending, result, document, base if self.mutate_originals else obj, None, namespace, "Original")
-            if not self.expansions:
-                continue
-            try:
-                resultants = expand(base, namespace, self.expansions, mutate=self._generated_mutation(namespace))
-            except (ExpansionFailure, MutationFailure) as error:
-                result.object_problems.append(
-                    LoadProblem(document.file, document.line, f"expanding resource {meta(obj, 'name')}: {error}")
-                )
-                continue
-            for resultant in resultants:
-                self._queue(pending, result, document, resultant.obj, resultant, namespace, "Generated")
         inventory = build_inventory(data_list)
+        self._kept = _KeptPolicies(self.engine)
+        try:
+            for start in range(0, len(documents), REVIEW_SLICE):
+                part = documents[start : start + REVIEW_SLICE]
+                pending: dict[str, _Pending] = {kind: _Pending() for kind in self.constraints}
+                for document in part:
+                    self._queue_document(pending, result, document, namespaces)
+                self._run_pending(pending, inventory, result)
+        finally:
+            self._kept.close()
+            self._kept = None
+        return result
+
+    def _queue_document(
+        self,
+        pending: dict[str, _Pending],
+        result: Evaluation,
+        document: Document | AdmissionRequest,
+        namespaces: Mapping[str, Any],
+    ) -> None:
+        """Queue the reviews of one object: itself (mutated) and what the ExpansionTemplates generate from it."""
+        if isinstance(document, AdmissionRequest):
+            self._queue_request(pending, result, document, namespaces)
+            return
+        obj = document.obj
+        namespace = self._namespace(obj, namespaces)
+        try:
+            base = mutate(obj, namespace, self.mutators) if self.mutators else obj
+        except MutationFailure as error:
+            # The mutating webhook fails the request: nothing is validated.
+            result.object_problems.append(
+                LoadProblem(document.file, document.line, f"mutating resource {meta(obj, 'name')}: {error}")
+            )
+            return
+        self._queue(pending, result, document, base if self.mutate_originals else obj, None, namespace, "Original")
+        if not self.expansions:
+            return
+        try:
+            resultants = expand(base, namespace, self.expansions, mutate=self._generated_mutation(namespace))
+        except (ExpansionFailure, MutationFailure) as error:
+            result.object_problems.append(
+                LoadProblem(document.file, document.line, f"expanding resource {meta(obj, 'name')}: {error}")
+            )
+            return
+        for resultant in resultants:
+            self._queue(pending, result, document, resultant.obj, resultant, namespace, "Generated")
+
+    def _run_pending(self, pending: Mapping[str, _Pending], inventory: JSON, result: Evaluation) -> None:
+        """Evaluate the queued reviews, one engine (and batch) per group of templates that can share one."""
         busy = [self.templates[kind] for kind, batch in pending.items() if batch.inputs]
         for group in shared_engine_groups(busy):
             if len(group) == 1:
                 self._run(group[0], pending[group[0].kind], inventory, result)
             else:
                 self._run_shared(group, pending, inventory, result)
-        return result
 
     def _generated_mutation(self, namespace: Mapping[str, Any] | None) -> Callable[[dict[str, JSON]], dict[str, JSON]]:
         """Mutation of a resultant: source Generated, no admission operation (Gatekeeper's expansion)."""
@@ -311,9 +339,10 @@ class Client:
             Violation(constraint, action, constraint.scoped_actions, msg, details, document.obj, document, path)
         )
 
-    def _compile(self, template: Template, inventory: JSON) -> CompiledPolicy:
-        data = {"inventory": inventory} if _reads_inventory(template) else None
-        return self.engine.compile(template.modules(), data, rego_version=template.rego_version)
+    def _compile(self, modules: Sequence[Module], data: JSON, rego_version: RegoVersion) -> CompiledPolicy:
+        if self._kept is None:
+            return self.engine.compile(modules, data, rego_version=rego_version)
+        return self._kept.compile(modules, data, rego_version)
 
     def _run_shared(
         self, group: Sequence[Template], pending: Mapping[str, _Pending], inventory: JSON, result: Evaluation
@@ -339,9 +368,7 @@ class Client:
                         unit = units[key] = _Unit({"review": item["review"], "parameters": parameters})
                     unit.parts.append((template, index, constraint))
         try:
-            policy = self.engine.compile(
-                _shared_modules(group), {"inventory": inventory}, rego_version=group[0].rego_version
-            )
+            policy = self._compile(_shared_modules(group), {"inventory": inventory}, group[0].rego_version)
         except EngineError:
             for template in group:
                 self._run(template, pending[template.kind], inventory, result)
@@ -377,10 +404,11 @@ class Client:
             self._run(self.templates[kind], subset, inventory, result)
 
     def _run(self, template: Template, batch: _Pending, inventory: JSON, result: Evaluation) -> None:
+        data = {"inventory": inventory} if _reads_inventory(template) else None
         try:
-            policy = self._compile(template, inventory)
+            policy = self._compile(template.modules(), data, template.rego_version)
         except EngineError as error:
-            result.problems.append(_compile_problem(template, error))
+            _add_problem(result, _compile_problem(template, error))
             return
         try:
             outcomes = _evaluate(policy, violation_query(template.package), batch.inputs)
@@ -389,7 +417,7 @@ class Client:
         # A backend that compiles lazily reports parse/compile errors per input: they are the template's.
         compile_error = next((o.error for o in outcomes if o.error and o.error.kind in ("parse", "compile")), None)
         if compile_error is not None:
-            result.problems.append(_compile_problem(template, compile_error))
+            _add_problem(result, _compile_problem(template, compile_error))
             return
         for outcome, (document, _reviewed, resultant, matched) in zip(outcomes, batch.owners, strict=True):
             if outcome.error is not None:
@@ -400,6 +428,53 @@ class Client:
             for response in outcome.value or []:
                 constraint = by_name[response["key"]["name"]]
                 self._add(result, constraint, _message(response["msg"]), response["details"], document, resultant)
+
+
+class _KeptPolicies:
+    """The policies compiled during one review, by what they are compiled from: compiled (or refused) once for
+    all its slices, and closed together when it ends."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.compiled: dict[tuple[tuple[Module, ...], RegoVersion, bool], CompiledPolicy | EngineError] = {}
+
+    def compile(self, modules: Sequence[Module], data: JSON, rego_version: RegoVersion) -> CompiledPolicy:
+        # Within one review the data is always the same inventory, or none.
+        key = (tuple(modules), rego_version, data is not None)
+        found = self.compiled.get(key)
+        if found is None:
+            try:
+                found = self.engine.compile(modules, data, rego_version=rego_version)
+            except EngineError as error:
+                found = error
+            self.compiled[key] = found
+        if isinstance(found, EngineError):
+            raise found
+        return _Kept(found)
+
+    def close(self) -> None:
+        for policy in self.compiled.values():
+            if not isinstance(policy, EngineError):
+                policy.close()
+
+
+class _Kept:
+    """A kept policy as its users see it: they close it after each slice, it stays open for the next."""
+
+    def __init__(self, policy: CompiledPolicy) -> None:
+        self.policy = policy
+
+    def evaluate(self, query: str, inputs: Sequence[JSON]) -> list[Outcome]:
+        return self.policy.evaluate(query, inputs)
+
+    def close(self) -> None:
+        pass
+
+
+def _add_problem(result: Evaluation, problem: LoadProblem) -> None:
+    """A template's problem, once however many slices meet it."""
+    if problem not in result.problems:
+        result.problems.append(problem)
 
 
 @dataclass
