@@ -61,3 +61,13 @@ def test_json_adds_summary_boundary_and_keeps_the_contract() -> None:
     without = json.loads(get_reporter("json").render(typical()))
     assert "boundary" not in without["summary"]
     assert {k: v for k, v in data["summary"].items() if k != "boundary"} == without["summary"]
+
+
+def test_github_prints_it_after_the_summary_and_in_the_step_summary() -> None:
+    from boundary_policy.reporters.github import step_summary_markdown
+
+    found = Recognition(workloads=2, recognised=1, reasons={"module": 1}, workspaces_unrecognised=0)
+    report = _with(empty(), found)
+    lines = get_reporter("github").render(report).splitlines()
+    assert lines[-1] == "boundary-policy: Boundary recognised in 1 of 2 workloads (module 1)"
+    assert step_summary_markdown(report).endswith("\n\nBoundary recognised in 1 of 2 workloads (module 1)\n")

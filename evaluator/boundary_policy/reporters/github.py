@@ -18,6 +18,7 @@ from boundary_policy.reporters.base import (
     location,
     ordered,
     printable,
+    recognition_lines,
     resource_label,
     summary_sentence,
 )
@@ -73,6 +74,7 @@ class GithubReporter(BaseReporter):
     def render(self, report: Report) -> str:
         lines = [workflow_command(report, finding) for finding in ordered(report.findings)]
         lines.append(f"{TOOL_NAME}: {summary_sentence(report)}")
+        lines += [f"{TOOL_NAME}: {printable(line)}" for line in recognition_lines(report)]
         return "\n".join(lines) + "\n"
 
 
@@ -89,6 +91,9 @@ def markdown_cell(value: str) -> str:
 def step_summary_markdown(report: Report) -> str:
     """A Markdown section for $GITHUB_STEP_SUMMARY: the summary sentence and a table of the findings."""
     lines = [f"### {TOOL_NAME}", "", markdown_cell(summary_sentence(report))]
+    recognition = recognition_lines(report)
+    if recognition:
+        lines += ["", "<br>".join(markdown_cell(line) for line in recognition)]
     findings = ordered(report.findings)
     if findings:
         lines += [
