@@ -510,3 +510,41 @@ def test_dynamic_blocks_are_one_instance_of_their_content(tmp_path: Path) -> Non
     container_obj = _pod(result.documents[0])["spec"]["containers"][0]
     assert container_obj["env"] == [{"name": "${env.key}", "value": "${env.value}"}]
     assert "ports" not in container_obj and "dynamic" not in container_obj
+
+
+def test_kubernetes_manifest_is_the_object_as_written(tmp_path: Path) -> None:
+    text = """
+resource "kubernetes_manifest" "ws" {
+  manifest = {
+    apiVersion = "apps/v1"
+    kind       = "Deployment"
+    metadata = {
+      name      = "ws"
+      namespace = "coder"
+    }
+    spec = {
+      template = {
+        spec = {
+          containers = [{
+            name    = "dev"
+            command = ["sh", "-c", coder_agent.main.init_script]
+            securityContext = { capabilities = { add = ["NET_ADMIN"] } }
+          }]
+        }
+      }
+    }
+  }
+}
+resource "kubernetes_manifest" "broken" {
+  manifest = var.manifest
+}
+"""
+    result = _load(tmp_path, AGENT, MODULE, text)
+    (document,) = result.documents
+    container = document.obj["spec"]["template"]["spec"]["containers"][0]
+    assert container["securityContext"] == {"capabilities": {"add": ["NET_ADMIN"]}}
+    assert document.obj["spec"]["template"]["metadata"]["annotations"]["boundary-policy/container"] == "dev"
+    lines = (tmp_path / "main.tf").read_text(encoding="utf-8").splitlines()
+    path = ("spec", "template", "spec", "containers", 0, "securityContext")
+    assert lines[document.line_of(path) - 1].strip().startswith("securityContext = {")
+    assert [p.message.split(":")[0] for p in result.problems] == ["kubernetes_manifest"]

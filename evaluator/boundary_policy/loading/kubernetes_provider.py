@@ -18,7 +18,15 @@ from typing import Any
 from boundary_policy.loading.hcl import Block, Body, Expr, Unknown
 from boundary_policy.model import JSON, JSONPath
 
-__all__ = ["OTHER_RESOURCES", "WORKLOAD_RESOURCES", "Built", "build_object", "pod_template_path"]
+__all__ = [
+    "MANIFEST_RESOURCE",
+    "OTHER_RESOURCES",
+    "WORKLOAD_RESOURCES",
+    "Built",
+    "build_manifest",
+    "build_object",
+    "pod_template_path",
+]
 
 WORKLOAD_RESOURCES: dict[str, tuple[str, str]] = {
     "kubernetes_pod": ("v1", "Pod"),
@@ -161,6 +169,26 @@ def _expand_dynamic(blocks: list[Block]) -> list[Block]:
             Block(block.labels[0], (), content.body, content.line) for content in block.body.blocks_of("content")
         ]
     return result
+
+
+MANIFEST_RESOURCE = "kubernetes_manifest"
+"""Its `manifest` attribute is the object itself, written as an HCL object in the API's own field names."""
+
+
+def build_manifest(block: Block, resolve: Any = None) -> Built | None:
+    """The object of a kubernetes_manifest, keys as written; None when `manifest` is not an object literal."""
+    attribute = block.body.attributes.get("manifest")
+    if attribute is None:
+        return None
+    converter = _Converter(Built({}), resolve or (lambda expr: expr))
+    expr = converter.resolve(attribute.expr)
+    if not isinstance(expr.value, dict):
+        return None
+    obj = converter.value(expr, ())
+    if not isinstance(obj, dict) or not isinstance(obj.get("kind"), str) or not isinstance(obj.get("apiVersion"), str):
+        return None
+    converter.built.obj = obj
+    return converter.built
 
 
 class _Converter:

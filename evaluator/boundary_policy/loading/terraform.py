@@ -21,9 +21,11 @@ from pathlib import PurePosixPath
 from boundary_policy.loading.coder_template import BoundarySignal, find_signals
 from boundary_policy.loading.hcl import Body, Expr, HclError, Unknown, parse_hcl
 from boundary_policy.loading.kubernetes_provider import (
+    MANIFEST_RESOURCE,
     OTHER_RESOURCES,
     WORKLOAD_RESOURCES,
     Built,
+    build_manifest,
     build_object,
     pod_template_path,
 )
@@ -65,6 +67,8 @@ BOUNDARY_ENV = {
     "BOUNDARY_SESSION_ID_INJECT_TARGET",
 }
 """The env vars that recognise Boundary in the pod spec (lib.boundary's list): the cluster sees those."""
+
+_WORKLOAD_KINDS = {kind for _, kind in WORKLOAD_RESOURCES.values()} | {"ReplicaSet"}
 
 # Pod-spec fields the rules read (relative to the pod template's spec, or the object's metadata).
 _POD_FIELDS = {"securityContext", "nodeSelector", "affinity", "tolerations", "nodeName", "schedulerName"}
@@ -116,6 +120,16 @@ def _read_module(sources: list[tuple[str, str]]) -> Iterator[Document | LoadProb
             elif block.labels[0] in WORKLOAD_RESOURCES:
                 built = build_object(block, resolver.resolve)
                 workloads.append(_Workload(file, block.line, built, _agent_containers(built)))
+            elif block.labels[0] == MANIFEST_RESOURCE:
+                manifest = build_manifest(block, resolver.resolve)
+                if manifest is None:
+                    yield LoadProblem(
+                        file, block.line, "kubernetes_manifest: manifest is not an object with apiVersion and kind"
+                    )
+                elif manifest.obj["kind"] in _WORKLOAD_KINDS:
+                    workloads.append(_Workload(file, block.line, manifest, _agent_containers(manifest)))
+                else:
+                    others.append(Document(manifest.obj, file, block.line, manifest.lines))
     signals, undecided = find_signals(files, agents)
     for expr in undecided:
         file = _file_of(files, expr)
