@@ -122,7 +122,17 @@ def _read_module(sources: list[tuple[str, str]]) -> Iterator[Document | LoadProb
                 workloads.append(_Workload(file, block.line, built, _agent_containers(built)))
             elif block.labels[0] == MANIFEST_RESOURCE:
                 manifest = build_manifest(block, resolver.resolve)
-                if manifest is None:
+                written = block.body.attributes.get("manifest")
+                if manifest is None and written is not None and isinstance(written.expr.value, Unknown):
+                    yield LoadNote(
+                        file,
+                        written.line,
+                        UNKNOWN_RULE,
+                        "warning",
+                        f"kubernetes_manifest.{block.labels[1]}: manifest = {written.expr.text.strip()} is unknown "
+                        "until Terraform runs, so this object is not checked",
+                    )
+                elif manifest is None:
                     yield LoadProblem(
                         file, block.line, "kubernetes_manifest: manifest is not an object with apiVersion and kind"
                     )
