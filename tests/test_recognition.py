@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from boundary_policy import recognition
 from boundary_policy.engine import open_engine
 from boundary_policy.loading import load_inventory, load_paths
 from boundary_policy.pipeline import load_policies
@@ -37,6 +38,13 @@ def test_the_examples_by_reason(engine: str) -> None:
     # every example runs Boundary except 20-plain-workspace, a Coder workspace without Agent Firewall
     assert (found.workloads, found.recognised, found.workspaces_unrecognised) == (21, 20, 1)
     assert found.reasons == {"annotation": 12, "env": 5, "command": 2, "flag": 1, "config": 2}
+
+
+def test_slices_count_what_one_pass_counts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The documents are asked about a slice at a time (memory); the counts are those of one pass."""
+    whole = _recognise([str(EXAMPLES / "manifests")])
+    monkeypatch.setattr(recognition, "SLICE", 2)
+    assert _recognise([str(EXAMPLES / "manifests")]) == whole
 
 
 def test_a_terraform_module_is_its_own_reason() -> None:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from boundary_policy.engine import Engine, EngineError
+from boundary_policy.engine import CompiledPolicy, Engine, EngineError, Outcome
 from boundary_policy.gatekeeper.client import namespace_for
 from boundary_policy.gatekeeper.expansion import ExpansionFailure, expand
 from boundary_policy.gatekeeper.match import MatchError, matches
@@ -31,7 +31,7 @@ from boundary_policy.gatekeeper.review import build_inventory, object_review
 from boundary_policy.k8s import is_namespace, meta
 from boundary_policy.model import JSON, Document
 
-__all__ = ["REASONS", "RECOGNITION_QUERY", "Recognition", "recognise"]
+__all__ = ["REASONS", "RECOGNITION_QUERY", "SLICE", "Recognition", "recognise"]
 
 REASONS = ("annotation", "env", "command", "flag", "config", "parameter", "module", "script", "template config")
 """Every reason, in the order summaries list them."""
@@ -56,6 +56,9 @@ RECOGNITION_QUERY = """[{"container": entry.name, "reasons": reasons} |
         entry.path == data.lib.boundary.recognition.workspace_container(obj, params).path}
 ]"""
 """The policies' recognition, asked per Pod; `reasons` names the signals present (several may be)."""
+
+SLICE = 2000
+"""Documents whose Pods are asked about in one go (memory follows a slice, not the whole input)."""
 
 _LIB_PACKAGE = "package lib.boundary.recognition"
 _DERIVED = "boundary-policy/derived-from"
@@ -124,35 +127,53 @@ def recognise(
     # Constraints alike in match block and parameters give the same answer: each such set is asked about once.
     alike = {(c.match, json.dumps(c.parameters, sort_keys=True)): c for cs in policies.constraints.values() for c in cs}
     constraints = list(alike.values())
-    inputs: list[dict[str, JSON]] = []
-    owners: list[tuple[int, Mapping[str, Any]]] = []
-    for index, document in enumerate(documents):
-        namespace = namespace_for(document.obj, namespaces)
-        pods: list[tuple[Mapping[str, Any], str]] = []
-        if document.obj.get("kind") == "Pod":
-            pods.append((document.obj, "Original"))
-        with contextlib.suppress(ExpansionFailure):  # the review reports it
-            pods += [(r.obj, "Generated") for r in expand(document.obj, namespace, policies.expansions)]
-        for pod, source in pods:
-            for parameters in _parameter_sets(constraints, pod, namespace, source):
-                inputs.append({"review": object_review(pod), "parameters": parameters})
-                owners.append((index, pod))
-    workloads = {index for index, _ in owners}
-    result = Recognition(workloads=len(workloads))
-    if not inputs:
-        return result
+    reasons: dict[int, set[str]] = {}
+    workspace: set[int] = set()
+    workloads: set[int] = set()
+    policy: CompiledPolicy | None = None
     try:
-        policy = engine.compile(template.modules(), {"inventory": build_inventory(data_list)})
-    except EngineError:
-        return None
-    try:
-        outcomes = policy.evaluate(RECOGNITION_QUERY, inputs)
+        # A slice of the documents at a time: every Pod's review at once would hold the input a second time.
+        for start in range(0, len(documents), SLICE):
+            inputs: list[dict[str, JSON]] = []
+            owners: list[tuple[int, Mapping[str, Any]]] = []
+            for index, document in enumerate(documents[start : start + SLICE], start):
+                namespace = namespace_for(document.obj, namespaces)
+                pods: list[tuple[Mapping[str, Any], str]] = []
+                if document.obj.get("kind") == "Pod":
+                    pods.append((document.obj, "Original"))
+                with contextlib.suppress(ExpansionFailure):  # the review reports it
+                    pods += [(r.obj, "Generated") for r in expand(document.obj, namespace, policies.expansions)]
+                for pod, source in pods:
+                    for parameters in _parameter_sets(constraints, pod, namespace, source):
+                        inputs.append({"review": object_review(pod), "parameters": parameters})
+                        owners.append((index, pod))
+            workloads.update(index for index, _ in owners)
+            if not inputs:
+                continue
+            if policy is None:
+                policy = engine.compile(template.modules(), {"inventory": build_inventory(data_list)})
+            outcomes = policy.evaluate(RECOGNITION_QUERY, inputs)
+            _note_reasons(owners, outcomes, reasons, workspace)
     except EngineError:
         return None
     finally:
-        policy.close()
-    reasons: dict[int, set[str]] = {}
-    workspace: set[int] = set()
+        if policy is not None:
+            policy.close()
+    result = Recognition(workloads=len(workloads))
+    counts: Counter[str] = Counter(reason for found in reasons.values() for reason in found)
+    result.recognised = len(reasons)
+    result.reasons = {reason: counts[reason] for reason in REASONS if counts[reason]}
+    result.workspaces_unrecognised = len(workspace - set(reasons))
+    return result
+
+
+def _note_reasons(
+    owners: Sequence[tuple[int, Mapping[str, Any]]],
+    outcomes: Sequence[Outcome],
+    reasons: dict[int, set[str]],
+    workspace: set[int],
+) -> None:
+    """Add each Pod's recognised containers (by workload index) to `reasons`, and the workspaces to `workspace`."""
     for (index, pod), outcome in zip(owners, outcomes, strict=True):
         if _is_workspace(pod):
             workspace.add(index)
@@ -163,11 +184,6 @@ def recognise(
             if found & {"module", "script", "template config"}:
                 found.discard("annotation")  # the annotation is the derived one, not written in the template
             reasons.setdefault(index, set()).update(found or {"annotation"})
-    counts: Counter[str] = Counter(reason for found in reasons.values() for reason in found)
-    result.recognised = len(reasons)
-    result.reasons = {reason: counts[reason] for reason in REASONS if counts[reason]}
-    result.workspaces_unrecognised = len(workspace - set(reasons))
-    return result
 
 
 def _parameter_sets(
