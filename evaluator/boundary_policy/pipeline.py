@@ -31,6 +31,7 @@ from boundary_policy.inventory import inventory_problems, missing_nodes_warning
 from boundary_policy.loading import LoadResult, load_inventory, load_paths
 from boundary_policy.model import Document, Finding, LoadProblem, RuleInfo
 from boundary_policy.recognition import Recognition, recognise
+from boundary_policy.scope import crd_scopes, with_default_namespace
 from boundary_policy.workers import WorkerDied, job_count, run_chunks
 
 __all__ = ["EvalOptions", "EvalResult", "PipelineError", "Progress", "load_policies", "run_eval"]
@@ -55,6 +56,8 @@ class EvalOptions:
     opa_url: str | None = None
     exclude: Sequence[str] = ()
     """Files not to read from the manifest directories (this run's own report)."""
+    namespace: str = "default"
+    """Where a namespaced object that names no namespace goes, as `kubectl apply [--namespace]` puts it."""
 
 
 @dataclass
@@ -150,6 +153,8 @@ def run_eval(
     # Templates, Constraints, ExpansionTemplates and mutators among the manifests are what `kubectl apply -f`
     # would install: they join the policy set instead of being reviewed.
     found, documents = split_policy_documents(manifests.documents)
+    scopes = crd_scopes(d.obj for d in (*inventory.documents, *manifests.documents))
+    documents = with_default_namespace(documents, options.namespace, scopes)
     policies, policy_problems = load_policies(options.templates, options.constraints, found)
     manifest_files = frozenset(d.file for d in manifests.documents)
     # data.inventory holds the inventory and manifest objects of the kinds the cluster would sync for these

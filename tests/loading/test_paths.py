@@ -24,18 +24,33 @@ def names(result: LoadResult) -> list[tuple[str, str]]:
 
 
 def test_directories_are_walked_recursively_in_sorted_order(tmp_path: Path) -> None:
-    for name in ["b.yaml", "a/z.yml", "a/b/c.json", "A.YAML", "c.txt", "README.md", ".hidden.yaml", ".git/x.yaml"]:
+    """As `kubectl apply -R -f repo/` (checked with the pinned kubectl, tests/cluster/test_kubectl_reading.py):
+    hidden files and directories are read, extensions compare case-sensitively (`A.YAML` is not read)."""
+    names_written = ["b.yaml", "a/z.yml", "a/b/c.json", "A.YAML", "c.txt", "README.md", ".hidden.yaml", ".ci/d.yaml"]
+    for name in [*names_written, ".git/x.yaml"]:
         write(tmp_path, f"repo/{name}", pod(name))
     write(tmp_path, "repo/a/b/c.json", '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "c.json"}}')
     result = load(tmp_path, "repo")
     assert names(result) == [
-        ("repo/A.YAML", "A.YAML"),
+        ("repo/.ci/d.yaml", ".ci/d.yaml"),
+        ("repo/.hidden.yaml", ".hidden.yaml"),
         ("repo/a/b/c.json", "c.json"),
         ("repo/a/z.yml", "a/z.yml"),
         ("repo/b.yaml", "b.yaml"),
     ]
     assert problems(result) == []
-    assert result.files == 4
+    assert result.files == 5
+
+
+def test_hidden_files_that_hold_no_kubernetes_object_are_not_manifests(tmp_path: Path) -> None:
+    write(tmp_path, "repo/.pre-commit-config.yaml", "repos:\n- repo: local\n")
+    write(tmp_path, "repo/.github/workflows/ci.yml", "on: push\njobs: {}\n")
+    write(tmp_path, "repo/.broken.yaml", "a: [\n")
+    write(tmp_path, "repo/ws.yaml", pod("ws"))
+    result = load(tmp_path, "repo")
+    assert names(result) == [("repo/ws.yaml", "ws")]
+    assert problems(result) == []
+    assert result.files == 1
 
 
 def test_display_paths_are_relative_to_the_working_directory(tmp_path: Path) -> None:
@@ -113,7 +128,7 @@ def test_missing_paths(tmp_path: Path) -> None:
 def test_empty_directories_and_directories_without_manifests(tmp_path: Path) -> None:
     (tmp_path / "empty").mkdir()
     write(tmp_path, "docs/README.md", "# not a manifest")
-    write(tmp_path, "docs/.hidden.yaml", pod("a"))
+    write(tmp_path, "docs/NOTES.YAML", pod("a"))
     result = load(tmp_path, "empty", "docs/")
     assert problems(result) == [
         ("empty", None, "no manifests found under empty (no .yaml, .yml, .json or .tf files)"),

@@ -216,8 +216,21 @@ def _expansion_templates() -> list[dict[str, Any]]:
                         "versions": ["v1"],
                     },
                     {"groups": ["batch"], "kinds": ["Job"], "versions": ["v1"]},
+                    # The API server creates a ReplicationController's Pods from spec.template too.
+                    {"groups": [""], "kinds": ["ReplicationController"], "versions": ["v1"]},
                 ],
                 "templateSource": "spec.template",
+                "generatedGVK": pod,
+            },
+        },
+        {
+            "apiVersion": "expansion.gatekeeper.sh/v1beta1",
+            "kind": "ExpansionTemplate",
+            "metadata": {"name": "boundary-expand-podtemplates"},
+            "spec": {
+                # A PodTemplate holds its pod template at the top level (`template`), not under spec.
+                "applyTo": [{"groups": [""], "kinds": ["PodTemplate"], "versions": ["v1"]}],
+                "templateSource": "template",
                 "generatedGVK": pod,
             },
         },

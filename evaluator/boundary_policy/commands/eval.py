@@ -99,6 +99,14 @@ Exit codes: 0 no finding at or above --fail-on (default: error), 1 such findings
     show_default=True,
     help="Worker processes evaluating the manifests in parallel.",
 )
+@click.option(
+    "-n",
+    "--namespace",
+    default="default",
+    show_default=True,
+    metavar="NAME",
+    help="The namespace of namespaced objects that name none, as `kubectl apply --namespace` would apply them.",
+)
 @click.option("--no-color", is_flag=True, help="No colour in text output (also: NO_COLOR=1).")
 @engine_options
 def command(
@@ -110,6 +118,7 @@ def command(
     output_file: Path | None,
     fail_on: Severity,
     jobs: int,
+    namespace: str,
     no_color: bool,
     engine_name: str | None,
     opa_bin: str | None,
@@ -132,6 +141,7 @@ def command(
         opa_bin=opa_bin,
         opa_url=opa_url,
         exclude=(str(output_file),) if output_file is not None else (),
+        namespace=namespace,
     )
     try:
         with spinner(sys.stderr is not None and wants_progress(sys.stderr)) as progress:

@@ -114,6 +114,13 @@ def _load(
         if isinstance(source, LoadProblem):
             yield source
             continue
+        if isinstance(source, Source) and source.hidden:
+            # A hidden file counts only when it holds Kubernetes objects (.pre-commit-config.yaml does not).
+            items = list(_read(source, limits, budget))
+            if any(isinstance(item, Document) for item in items):
+                yield source
+                yield from items
+            continue
         yield source
         if isinstance(source, Unreadable):
             yield source.problem

@@ -11,6 +11,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from boundary_policy.loading.compose import Composer, PythonComposer
 from boundary_policy.loading.convert import AliasBudget, ConversionError, convert, line_of
 from boundary_policy.loading.scalars import NULL
+from boundary_policy.loading.streams import kubectl_text
 from boundary_policy.model import JSON, Document, JSONPath, LoadProblem
 
 __all__ = ["PrefixedLines", "read_documents"]
@@ -46,6 +47,7 @@ def read_documents(
     budget: AliasBudget | None = None,
 ) -> Iterator[Document | LoadProblem]:
     """Every object of a YAML or JSON stream, in order; a syntax error ends the file, other problems one document."""
+    text = kubectl_text(text)
     # Aliases need an anchor ('&'): a text without one is converted without watching for them.
     may_alias = "&" in text
     count = 0

@@ -7,14 +7,16 @@ import os
 import stat
 import sys
 from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
 from boundary_policy.model import LoadProblem
 
-__all__ = ["MANIFEST_SUFFIXES", "STDIN", "Source", "Unreadable", "decode", "iter_sources"]
+__all__ = ["MANIFEST_SUFFIXES", "STDIN", "VCS_DIRECTORIES", "Source", "Unreadable", "decode", "iter_sources"]
 
+VCS_DIRECTORIES = frozenset({".git", ".hg", ".svn"})
+"""Never walked. Other hidden files and directories are, as `kubectl apply -R -f` walks them."""
 STDIN = "<stdin>"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", ".tf")
 """Files read from a directory: Kubernetes manifests, and Terraform (Coder templates)."""
@@ -26,6 +28,9 @@ class Source:
 
     file: str
     text: str
+    hidden: bool = False
+    """Found under a hidden name (.hidden.yaml, .ci/x.yaml): read as kubectl reads it, but only for the
+    Kubernetes objects it may hold; tool configuration (.pre-commit-config.yaml) is not a manifest."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +50,8 @@ def iter_sources(
 ) -> Iterator[Source | Unreadable | LoadProblem]:
     """Each file named or found under a named directory, in order: its text or a problem.
 
-    Directories are walked in sorted order, skipping hidden entries (.git, editor files); symbolic links
+    Directories are walked in sorted order as kubectl walks them (hidden entries too, but not .git; only names
+    ending in .yaml, .yml or .json, case-sensitively); symbolic links
     inside them are followed only when they stay inside the directory, so a checked-out repository cannot
     make the run read elsewhere. A file reached twice (named twice, or via a link) is read once. A file in
     `exclude` (e.g. this run's own --output-file) is not read from a directory.
@@ -107,10 +113,18 @@ def _walk_root(
     found = False
     for item in _walk(root, root.resolve(), display.rstrip("/"), {root.resolve()}, max_bytes, seen):
         found = True
+        if isinstance(item, Source) and _hidden_below(item.file, display.rstrip("/")):
+            item = replace(item, hidden=True)
         yield item
     if not found:
         message = f"no manifests found under {display} (no .yaml, .yml, .json or .tf files)"
         yield LoadProblem(display, None, message)
+
+
+def _hidden_below(file: str, root: str) -> bool:
+    """Whether a name under `root` on the way to `file` starts with a dot."""
+    below = file if root == "." else file[len(root) + 1 :]
+    return any(part.startswith(".") for part in below.split("/"))
 
 
 def _walk(
@@ -127,10 +141,10 @@ def _walk(
         yield LoadProblem(display, None, _os_message(error, directory))
         return
     for entry in entries:
-        if entry.name.startswith("."):
+        if entry.name in VCS_DIRECTORIES:
             continue
         path, shown = Path(entry.path), entry.name if display == "." else f"{display}/{entry.name}"
-        is_manifest = entry.name.lower().endswith(MANIFEST_SUFFIXES)
+        is_manifest = entry.name.endswith(MANIFEST_SUFFIXES)  # as kubectl: `.YAML` is not read
         try:
             is_dir = entry.is_dir()  # follows links
             if entry.is_symlink():
