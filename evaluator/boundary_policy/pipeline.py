@@ -6,9 +6,10 @@ the caller's callback (the command decides what the terminal shows).
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, BinaryIO
 
 from boundary_policy.authoring.catalog import CatalogError, bundled_catalog
@@ -28,10 +29,9 @@ from boundary_policy.gatekeeper.policy_files import (
 from boundary_policy.gatekeeper.policy_set import PolicySet, build_policy_set
 from boundary_policy.gatekeeper.sync import inventory_objects
 from boundary_policy.inventory import inventory_problems, missing_nodes_warning
-from boundary_policy.loading import LoadResult, load_inventory, load_paths
+from boundary_policy.loading import LoadResult, Skip, load_inventory, load_paths
 from boundary_policy.model import Document, Finding, LoadProblem, RuleInfo
 from boundary_policy.recognition import Recognition, recognise
-from boundary_policy.scope import crd_scopes, with_default_namespace
 from boundary_policy.workers import WorkerDied, job_count, run_chunks
 
 __all__ = ["EvalOptions", "EvalResult", "PipelineError", "Progress", "load_policies", "run_eval"]
@@ -54,10 +54,12 @@ class EvalOptions:
     engine_name: str | None = None
     opa_bin: str | None = None
     opa_url: str | None = None
+    skip: Skip | None = None
+    """What the manifest walk passes over: --exclude globs and Helm charts (selection.PathFilter)."""
+    cluster_inventory: Sequence[Document] = ()
+    """Inventory objects read from a cluster (--inventory kube:, kube/inventory.py), beside those from files."""
     exclude: Sequence[str] = ()
     """Files not to read from the manifest directories (this run's own report)."""
-    namespace: str = "default"
-    """Where a namespaced object that names no namespace goes, as `kubectl apply [--namespace]` puts it."""
 
 
 @dataclass
@@ -110,8 +112,10 @@ def _review(
     manifests: Sequence[Document],
     data: Sequence[Any],
     manifest_files: frozenset[str],
+    progress: Progress | None = None,
 ) -> _Reviewed:
-    evaluation = Client(engine, policies).review(manifests, data)
+    counted = _Counted(progress, len(manifests)) if progress is not None else None
+    evaluation = Client(engine, policies, progress=counted).review(manifests, data)
     # A template among the manifests that cannot run is a finding there, like any broken manifest.
     fatal = [p for p in evaluation.problems if p.file not in manifest_files]
     in_manifests = [p for p in evaluation.problems if p.file in manifest_files]
@@ -121,6 +125,28 @@ def _review(
 
 def _ignore(_: str) -> None:
     pass
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count:,} {word}" if count == 1 else f"{count:,} {word}s"
+
+
+class _Counted:
+    """The client's (evaluations done, total) as resources done and a rate, a few times a second at most."""
+
+    def __init__(self, progress: Progress, resources: int) -> None:
+        self.progress = progress
+        self.resources = resources
+        self.start = self.shown = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.shown < 0.2 and done < total:
+            return
+        self.shown = now
+        finished = self.resources * done // total if total else self.resources
+        rate = finished / (now - self.start) if now > self.start else 0.0
+        self.progress(f"evaluated {finished:,} of {_plural(self.resources, 'resource')} ({rate:,.0f}/s)")
 
 
 def _stdin_once(options: EvalOptions) -> None:
@@ -145,16 +171,16 @@ def run_eval(
     progress("loading manifests and inventory…")
     _stdin_once(options)
     inventory = load_inventory(list(options.inventory), stdin=stdin) if options.inventory else LoadResult([], [], 0)
+    if options.cluster_inventory:
+        inventory = replace(inventory, documents=[*inventory.documents, *options.cluster_inventory])
     broken = inventory.problems + inventory_problems(inventory.documents, inventory.sources)
     if broken:
         raise PipelineError("the inventory cannot be used:\n" + describe_problems(broken))
     no_nodes = missing_nodes_warning(inventory.documents, options.inventory)
-    manifests = load_paths(list(options.paths), stdin=stdin, exclude=options.exclude)
+    manifests = load_paths(list(options.paths), stdin=stdin, exclude=options.exclude, skip=options.skip)
     # Templates, Constraints, ExpansionTemplates and mutators among the manifests are what `kubectl apply -f`
     # would install: they join the policy set instead of being reviewed.
     found, documents = split_policy_documents(manifests.documents)
-    scopes = crd_scopes(d.obj for d in (*inventory.documents, *manifests.documents))
-    documents = with_default_namespace(documents, options.namespace, scopes)
     policies, policy_problems = load_policies(options.templates, options.constraints, found)
     manifest_files = frozenset(d.file for d in manifests.documents)
     # data.inventory holds the inventory and manifest objects of the kinds the cluster would sync for these
@@ -162,9 +188,9 @@ def run_eval(
     data = inventory_objects(policies.templates.values(), [d.obj for d in (*inventory.documents, *documents)])
     # One OPA server holds one policy at a time: workers sharing it would replace each other's.
     jobs = 1 if options.opa_url else job_count(options.jobs, len(documents))
-    progress(f"evaluating {len(documents)} resources with {len(policies.templates)} templates…")
+    progress(f"evaluating {_plural(len(documents), 'resource')} with {_plural(len(policies.templates), 'template')}…")
     if jobs <= 1:
-        findings, fatal, warnings = _review(engine, policies, documents, data, manifest_files)
+        findings, fatal, warnings = _review(engine, policies, documents, data, manifest_files, progress)
     else:
         findings, fatal, warnings = _review_parallel(options, policies, documents, data, manifest_files, jobs)
     findings += to_findings([], [p for p in policy_problems if p.file in manifest_files])

@@ -11,7 +11,7 @@ import click
 
 from boundary_policy.engine import Engine, EngineUnavailable, open_engine
 
-__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "engine_options", "fail", "make_engine", "spinner", "warn"]
+__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "engine_options", "fail", "make_engine", "note", "spinner", "warn"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,6 +52,11 @@ def make_engine(engine_name: str | None, opa_bin: str | None, opa_url: str | Non
 
 def warn(message: str) -> None:
     click.echo(f"boundary-policy: warning: {message}", err=True)
+
+
+def note(message: str) -> None:
+    """What the run did that the report does not say (e.g. what it read from a cluster), on stderr."""
+    click.echo(f"boundary-policy: {message}", err=True)
 
 
 @contextmanager

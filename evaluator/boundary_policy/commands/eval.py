@@ -16,9 +16,11 @@ from boundary_policy.commands.common import (
     engine_options,
     fail,
     make_engine,
+    note,
     spinner,
     warn,
 )
+from boundary_policy.commands.eval_settings import read_cluster_inventories, resolve_settings
 from boundary_policy.commands.output import append_step_summary, check_destinations, write_report
 from boundary_policy.model import SEVERITY_RANK, Severity
 from boundary_policy.pipeline import EvalOptions, PipelineError, run_eval
@@ -37,6 +39,9 @@ Examples:
   boundary-policy eval k8s/ -o sarif --output-file boundary.sarif --fail-on warning
   boundary-policy eval k8s/ --constraints my-constraints/           # your match/parameters replace the defaults
   boundary-policy eval k8s/ --templates library/ --constraints library-constraints/
+  boundary-policy eval k8s/ --inventory kube:                      # Nodes, Namespaces... from the kubeconfig's cluster
+  boundary-policy eval . --exclude 'charts/' --exclude 'ci/' --severity error,warning --rule BND020
+  boundary-policy eval                                            # the paths: and settings of .boundary-policy.yaml
 \b
 Exit codes: 0 no finding at or above --fail-on (default: error), 1 such findings,
 2 the run could not complete (usage, unreadable inventory, engine missing, broken template).
@@ -44,15 +49,16 @@ Exit codes: 0 no finding at or above --fail-on (default: error), 1 such findings
 
 
 @click.command("eval", epilog=EXAMPLES)
-@click.argument("paths", nargs=-1, required=True)
+@click.argument("paths", nargs=-1)
 @click.option(
     "-i",
     "--inventory",
     "inventory",
     multiple=True,
     metavar="PATH",
-    help="Nodes, Namespaces, Karpenter NodePools/EC2NodeClasses, ConfigMaps (files or dirs; repeatable). "
-    "They become data.inventory, as Gatekeeper's sync does.",
+    help="Nodes, Namespaces, Karpenter NodePools/EC2NodeClasses, ConfigMaps (files or dirs; repeatable), or "
+    "kube: / kube:CONTEXT to read them from the cluster of the kubeconfig. They become data.inventory, as "
+    "Gatekeeper's sync does.",
 )
 @click.option(
     "-c",
@@ -99,15 +105,39 @@ Exit codes: 0 no finding at or above --fail-on (default: error), 1 such findings
     show_default=True,
     help="Worker processes evaluating the manifests in parallel.",
 )
-@click.option(
-    "-n",
-    "--namespace",
-    default="default",
-    show_default=True,
-    metavar="NAME",
-    help="The namespace of namespaced objects that name none, as `kubectl apply --namespace` would apply them.",
-)
 @click.option("--no-color", is_flag=True, help="No colour in text output (also: NO_COLOR=1).")
+@click.option(
+    "-e",
+    "--exclude",
+    "exclude",
+    multiple=True,
+    metavar="GLOB",
+    help="Do not read matching files or directories (.gitignore-style: Chart.yaml, ci/, k8s/**/test-*.yaml); "
+    "repeatable, added to the config's exclude:.",
+)
+@click.option(
+    "--severity",
+    "severity",
+    multiple=True,
+    metavar="LEVELS",
+    help="Report only findings of these severities: error, warning, info (comma-separated or repeated). "
+    "Files that cannot be read are always reported.",
+)
+@click.option(
+    "-r",
+    "--rule",
+    "rules",
+    multiple=True,
+    metavar="ID",
+    help="Report only these rules, e.g. BND020 (comma-separated or repeated).",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Read this config file instead of the nearest .boundary-policy.yaml (this directory or a parent).",
+)
+@click.option("--no-config", is_flag=True, help="Do not read .boundary-policy.yaml.")
 @engine_options
 def command(
     paths: tuple[str, ...],
@@ -118,14 +148,41 @@ def command(
     output_file: Path | None,
     fail_on: Severity,
     jobs: int,
-    namespace: str,
     no_color: bool,
+    exclude: tuple[str, ...],
+    severity: tuple[str, ...],
+    rules: tuple[str, ...],
+    config_path: Path | None,
+    no_config: bool,
     engine_name: str | None,
     opa_bin: str | None,
     opa_url: str | None,
 ) -> None:
-    """Check the Kubernetes manifests in PATHS (files, directories, or - for stdin) with the Boundary rules."""
+    """Check the Kubernetes manifests in PATHS (files, directories, or - for stdin) with the Boundary rules.
+
+    Without PATHS, the paths: of .boundary-policy.yaml are checked; its settings are the defaults of the flags."""
     from boundary_policy.reporters import Report, get_reporter
+
+    settings = resolve_settings(
+        click.get_current_context(),
+        paths=paths,
+        inventory=inventory,
+        constraints=constraints,
+        templates=templates,
+        output=output,
+        fail_on=fail_on,
+        jobs=jobs,
+        engine_name=engine_name,
+        exclude=exclude,
+        severity=severity,
+        rules=rules,
+        config_path=config_path,
+        no_config=no_config,
+    )
+    paths, inventory, constraints = settings.paths, settings.inventory, settings.constraints
+    templates, output, fail_on = settings.templates, settings.output, settings.fail_on
+    jobs, engine_name = settings.jobs, settings.engine_name
+    cluster_documents = read_cluster_inventories(settings.cluster_inventory, note=note)
 
     check_destinations(output_file)
     if sys.stdin is None and "-" in (*paths, *inventory, *constraints, *templates):
@@ -140,8 +197,9 @@ def command(
         engine_name=engine_name,
         opa_bin=opa_bin,
         opa_url=opa_url,
+        skip=settings.path_filter,
+        cluster_inventory=cluster_documents,
         exclude=(str(output_file),) if output_file is not None else (),
-        namespace=namespace,
     )
     try:
         with spinner(sys.stderr is not None and wants_progress(sys.stderr)) as progress:
@@ -153,6 +211,9 @@ def command(
         engine.close()
     for warning in result.warnings:
         warn(warning)
+    for unknown in settings.finding_filter.unknown_rules([*result.rules, *(f.rule for f in result.findings)]):
+        warn(f"--rule {unknown} names no rule of the catalog and no finding of this run")
+    result.findings = settings.finding_filter.apply(result.findings)
     failing = [f for f in result.findings if SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_on]]
     exit_code = EXIT_FINDINGS if failing else EXIT_OK
     report = Report(

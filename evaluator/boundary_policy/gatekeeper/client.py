@@ -60,6 +60,8 @@ AUTOREJECT_PREFIX = "unable to match constraints: "
 IMPLIED_PREFIX = "[Implied by {}] "
 REVIEW_SLICE = 2000
 """Objects queued before their reviews are evaluated: memory follows a slice of the input, not all of it."""
+PROGRESS_SLICE = 256
+"""Evaluations per engine call when progress is reported (none is when nobody watches)."""
 
 
 @dataclass(frozen=True)
@@ -168,9 +170,11 @@ class Client:
         gator_cluster_scope: bool = True,
         default_namespace: bool = True,
         mutate_originals: bool = True,
+        progress: Callable[[int, int], None] | None = None,
     ) -> None:
         """`mutate_originals=False` reviews each object as written, as `gator test` does (it mutates only the
-        base of an expansion and what it generates); the webhook reviews the mutated object."""
+        base of an expansion and what it generates); the webhook reviews the mutated object. `progress(done,
+        total)` is told how many of a review's evaluations are done, every PROGRESS_SLICE of them."""
         self.engine = engine
         self.policies = policies
         self.templates = policies.templates
@@ -180,6 +184,8 @@ class Client:
         self.gator_cluster_scope = gator_cluster_scope
         self.default_namespace = default_namespace
         self.mutate_originals = mutate_originals
+        self.progress = progress
+        self._done = self._total = 0
 
     def review(
         self, documents: Sequence[Document | AdmissionRequest], data_objects: Iterable[Mapping[str, Any]]
@@ -193,12 +199,16 @@ class Client:
         namespaces = {meta(o, "name"): o for o in data_list if is_namespace(o)}
         inventory = build_inventory(data_list)
         self._kept = _KeptPolicies(self.engine)
+        self._done = self._total = 0
         try:
             for start in range(0, len(documents), REVIEW_SLICE):
                 part = documents[start : start + REVIEW_SLICE]
                 pending: dict[str, _Pending] = {kind: _Pending() for kind in self.constraints}
                 for document in part:
                     self._queue_document(pending, result, document, namespaces)
+                # The evaluations still to come are estimated from those queued so far (for progress).
+                queued = sum(len(batch.inputs) for batch in pending.values())
+                self._total = self._done + round(queued * (len(documents) - start) / len(part))
                 self._run_pending(pending, inventory, result)
         finally:
             self._kept.close()
@@ -383,7 +393,8 @@ class Client:
         retry: dict[str, _Pending] = {}
         try:
             for query, same in by_query.items():
-                outcomes = _evaluate(policy, query, [unit.input for unit in same])
+                weights = [len({(template.kind, index) for template, index, _ in unit.parts}) for unit in same]
+                outcomes = self._evaluate(policy, query, [unit.input for unit in same], weights)
                 for unit, outcome in zip(same, outcomes, strict=True):
                     if outcome.error is not None or not isinstance(outcome.value, dict):
                         for template, index, constraint in unit.parts:
@@ -411,7 +422,7 @@ class Client:
             _add_problem(result, _compile_problem(template, error))
             return
         try:
-            outcomes = _evaluate(policy, violation_query(template.package), batch.inputs)
+            outcomes = self._evaluate(policy, violation_query(template.package), batch.inputs)
         finally:
             policy.close()
         # A backend that compiles lazily reports parse/compile errors per input: they are the template's.
@@ -428,6 +439,20 @@ class Client:
             for response in outcome.value or []:
                 constraint = by_name[response["key"]["name"]]
                 self._add(result, constraint, _message(response["msg"]), response["details"], document, resultant)
+
+    def _evaluate(
+        self, policy: CompiledPolicy, query: str, inputs: list[dict[str, JSON]], weights: list[int] | None = None
+    ) -> list[Outcome]:
+        """_evaluate, in slices that tell `progress` how far the review is; `weights` are the template inputs
+        each input stands for (a shared evaluation serves several templates)."""
+        if self.progress is None:
+            return _evaluate(policy, query, inputs)
+        outcomes: list[Outcome] = []
+        for start in range(0, len(inputs), PROGRESS_SLICE):
+            outcomes += _evaluate(policy, query, inputs[start : start + PROGRESS_SLICE])
+            self._done += sum(weights[start : start + PROGRESS_SLICE]) if weights else len(outcomes) - start
+            self.progress(min(self._done, self._total), self._total)
+        return outcomes
 
 
 class _KeptPolicies:

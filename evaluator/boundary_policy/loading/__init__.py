@@ -14,11 +14,11 @@ from typing import BinaryIO
 
 from boundary_policy.loading.convert import AliasBudget
 from boundary_policy.loading.documents import read_documents
-from boundary_policy.loading.sources import MANIFEST_SUFFIXES, STDIN, Source, Unreadable, iter_sources
+from boundary_policy.loading.sources import MANIFEST_SUFFIXES, STDIN, Skip, Source, Unreadable, iter_sources
 from boundary_policy.loading.terraform import TERRAFORM_SUFFIX, read_terraform
 from boundary_policy.model import Document, LoadNote, LoadProblem
 
-__all__ = ["MANIFEST_SUFFIXES", "STDIN", "LoadLimits", "LoadResult", "load_inventory", "load_paths"]
+__all__ = ["MANIFEST_SUFFIXES", "STDIN", "LoadLimits", "LoadResult", "Skip", "load_inventory", "load_paths"]
 
 
 @dataclass(frozen=True)
@@ -52,15 +52,16 @@ def load_paths(
     limits: LoadLimits = LoadLimits(),
     cwd: Path | None = None,
     exclude: Collection[str] = (),
+    skip: Skip | None = None,
 ) -> LoadResult:
     """Load manifests from files, directories (recursive: .yaml, .yml, .json) and '-' (standard input);
-    files in `exclude` are skipped."""
+    files in `exclude` are skipped, and what `skip` passes over (--exclude globs, Helm charts)."""
     documents: list[Document] = []
     problems: list[LoadProblem] = []
     notes: list[LoadNote] = []
     sources: list[str] = []
     files = 0
-    for item in _load(paths, stdin, limits, cwd or Path.cwd(), exclude):
+    for item in _load(paths, stdin, limits, cwd or Path.cwd(), exclude, skip):
         if isinstance(item, Document):
             documents.append(item)
         elif isinstance(item, LoadProblem):
@@ -103,15 +104,21 @@ def load_inventory(
 
 
 def _load(
-    paths: Sequence[str], stdin: BinaryIO | None, limits: LoadLimits, cwd: Path, exclude: Collection[str] = ()
+    paths: Sequence[str],
+    stdin: BinaryIO | None,
+    limits: LoadLimits,
+    cwd: Path,
+    exclude: Collection[str] = (),
+    skip: Skip | None = None,
 ) -> Iterator[object]:
     """Documents and problems in input order, plus one marker (Source or Unreadable) per file found.
 
     Terraform files are read last, together per directory (a directory is one Terraform module)."""
     budget = AliasBudget(limits.max_alias_expansion_per_run)
     terraform: list[tuple[str, str]] = []
-    for source in iter_sources(paths, stdin=stdin, max_bytes=limits.max_file_bytes, cwd=cwd, exclude=exclude):
-        if isinstance(source, LoadProblem):
+    sources = iter_sources(paths, stdin=stdin, max_bytes=limits.max_file_bytes, cwd=cwd, exclude=exclude, skip=skip)
+    for source in sources:
+        if isinstance(source, (LoadProblem, LoadNote)):
             yield source
             continue
         if isinstance(source, Source) and source.hidden:

@@ -6,18 +6,21 @@ import errno
 import os
 import stat
 import sys
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
-from boundary_policy.model import LoadProblem
+from boundary_policy.model import LoadNote, LoadProblem
 
-__all__ = ["MANIFEST_SUFFIXES", "STDIN", "VCS_DIRECTORIES", "Source", "Unreadable", "decode", "iter_sources"]
+__all__ = ["MANIFEST_SUFFIXES", "STDIN", "VCS_DIRECTORIES", "Skip", "Source", "Unreadable", "decode", "iter_sources"]
 
 VCS_DIRECTORIES = frozenset({".git", ".hg", ".svn"})
 """Never walked. Other hidden files and directories are, as `kubectl apply -R -f` walks them."""
 STDIN = "<stdin>"
+Skip = Callable[[str, Path, bool], "bool | LoadNote"]
+"""(display path, path, is a directory) -> False to read it, True to pass over it (an --exclude), or a note saying
+why it is passed over (a Helm chart); asked for every path named or found that would be read or walked."""
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", ".tf")
 """Files read from a directory: Kubernetes manifests, and Terraform (Coder templates)."""
 
@@ -47,7 +50,8 @@ def iter_sources(
     max_bytes: int,
     cwd: Path,
     exclude: Collection[str] = (),
-) -> Iterator[Source | Unreadable | LoadProblem]:
+    skip: Skip | None = None,
+) -> Iterator[Source | Unreadable | LoadProblem | LoadNote]:
     """Each file named or found under a named directory, in order: its text or a problem.
 
     Directories are walked in sorted order as kubectl walks them (hidden entries too, but not .git; only names
@@ -81,8 +85,13 @@ def iter_sources(
         except OSError as error:
             yield LoadProblem(display, None, _os_message(error, path))
             continue
+        decision = skip(display, path, stat.S_ISDIR(info.st_mode)) if skip is not None else False
+        if decision is not False:
+            if isinstance(decision, LoadNote):
+                yield decision
+            continue
         if stat.S_ISDIR(info.st_mode):
-            yield from _walk_root(path, display, max_bytes, seen)
+            yield from _walk_root(path, display, max_bytes, seen, skip)
         elif _first_visit(info, seen):
             yield _read_file(path, display, max_bytes)
 
@@ -108,10 +117,10 @@ def _first_visit(info: os.stat_result, seen: set[tuple[int, int]]) -> bool:
 
 
 def _walk_root(
-    root: Path, display: str, max_bytes: int, seen: set[tuple[int, int]]
-) -> Iterator[Source | Unreadable | LoadProblem]:
+    root: Path, display: str, max_bytes: int, seen: set[tuple[int, int]], skip: Skip | None = None
+) -> Iterator[Source | Unreadable | LoadProblem | LoadNote]:
     found = False
-    for item in _walk(root, root.resolve(), display.rstrip("/"), {root.resolve()}, max_bytes, seen):
+    for item in _walk(root, root.resolve(), display.rstrip("/"), {root.resolve()}, max_bytes, seen, skip):
         found = True
         if isinstance(item, Source) and _hidden_below(item.file, display.rstrip("/")):
             item = replace(item, hidden=True)
@@ -134,7 +143,8 @@ def _walk(
     active: set[Path],
     max_bytes: int,
     seen: set[tuple[int, int]],
-) -> Iterator[Source | Unreadable | LoadProblem]:
+    skip: Skip | None = None,
+) -> Iterator[Source | Unreadable | LoadProblem | LoadNote]:
     try:
         entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
     except OSError as error:
@@ -160,9 +170,14 @@ def _walk(
             if is_manifest or entry.is_symlink():
                 yield LoadProblem(shown, None, _os_message(error, path))
             continue
+        decision = skip(shown, path, is_dir) if skip is not None and (is_dir or info is not None) else False
+        if decision is not False:
+            if isinstance(decision, LoadNote):
+                yield decision
+            continue
         if is_dir:
             real = path.resolve()
-            yield from _walk(path, real_root, shown, active | {real}, max_bytes, seen)
+            yield from _walk(path, real_root, shown, active | {real}, max_bytes, seen, skip)
         elif info is not None:
             if not stat.S_ISREG(info.st_mode):
                 yield LoadProblem(shown, None, "not a regular file; skipped")
