@@ -142,3 +142,22 @@ def test_the_guard_turns_anything_into_one_line_and_exit_2(
     assert run_guarded(command) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and message in err, err
+
+
+def test_an_opa_bin_that_is_not_opa_is_one_line() -> None:
+    """It was `rego_compile_error: {}` (then: the binary's output) once per template."""
+    line = _one_line_error(run("eval", str(CLEAN), "--engine", "opa", "--opa-bin", "echo"))
+    assert line.startswith("boundary-policy: error: `") and line.endswith(
+        "echo version` did not print its version (it said: version)"
+    )
+    assert "is not an OPA binary" in line
+
+
+def test_a_file_over_the_size_limit_says_how_to_raise_it(tmp_path: Path) -> None:
+    big = tmp_path / "nodes.json"
+    big.write_text('{"apiVersion": "v1", "kind": "List", "items": []' + " " * (2 * 2**20) + "}", encoding="utf-8")
+    limited = run("eval", str(CLEAN), "--inventory", str(big), "--max-file-size", "1MiB")
+    assert limited.returncode == 2 and "raise it with --max-file-size" in limited.stderr, limited.stderr
+    raised = run("eval", str(CLEAN), "--inventory", str(big), "--max-file-size", "4MiB")
+    assert "larger than the limit" not in raised.stderr  # read now (and an empty List is its own problem)
+    assert "no Kubernetes objects in this inventory file" in raised.stderr

@@ -86,14 +86,26 @@ def test_stdin_problems_name_stdin(tmp_path: Path) -> None:
         ("<stdin>", 2, "invalid YAML: did not find expected node content while parsing a flow node (line 2, column 1)")
     ]
     big = load_paths(["-"], stdin=io.BytesIO(b"#" * 2000), cwd=tmp_path, limits=LoadLimits(max_file_bytes=1024))
-    assert problems(big) == [("<stdin>", None, "file is larger than the limit of 1 KiB")]
+    assert problems(big) == [
+        (
+            "<stdin>",
+            None,
+            "file is larger than the limit of 1 KiB; raise it with --max-file-size (e.g. --max-file-size 64MiB)",
+        )
+    ]
 
 
 def test_oversized_files_are_not_read(tmp_path: Path) -> None:
     write(tmp_path, "big.yaml", pod("a") + "#" * 2 * 2**20)
     write(tmp_path, "ok.yaml", pod("b"))
     result = load(tmp_path, "big.yaml", "ok.yaml", limits=LoadLimits(max_file_bytes=2**20))
-    assert problems(result) == [("big.yaml", None, "file is larger than the limit of 1 MiB (2097197 bytes)")]
+    assert problems(result) == [
+        (
+            "big.yaml",
+            None,
+            "file is larger than the limit of 1 MiB (2097197 bytes); raise it with --max-file-size (e.g. --max-file-size 64MiB)",
+        )
+    ]
     assert names(result) == [("ok.yaml", "b")]
     default = LoadLimits()
     assert (default.max_file_bytes, default.max_documents_per_file) == (16 * 2**20, 10_000)

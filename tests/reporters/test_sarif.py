@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import random
 from importlib.resources import files
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -176,3 +177,39 @@ def test_empty_report_is_one_run_without_results() -> None:
     assert log["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
     assert log["runs"][0]["results"] == []
     assert log["runs"][0]["tool"]["driver"]["rules"] == []
+
+
+def test_more_results_than_code_scanning_takes_keep_the_most_severe() -> None:
+    """Issue 12: a run of more than 25,000 results was rejected whole; now the errors are kept and the rest is
+    counted in a notification."""
+    notes = [finding("BND032", "info", f"note {n}", file=f"m/ws-{n}.yaml", line=1) for n in range(25_000)]
+    errors = [finding("BND010", "error", f"error {n}", file=f"z/ws-{n}.yaml", line=1) for n in range(10)]
+    log = rendered(dataclasses.replace(typical(), findings=[*notes, *errors]))
+    run = log["runs"][0]
+    assert len(run["results"]) == 25_000
+    assert sum(r["level"] == "error" for r in run["results"]) == 10
+    (notice,) = run["invocations"][0]["toolExecutionNotifications"]
+    assert notice["message"]["text"].startswith("10 less severe findings are left out")
+    assert github_problems(log) == []
+
+
+def test_a_report_too_large_compressed_is_cut_to_fit() -> None:
+    """Messages that do not compress (8,000 random hex digits each) over 10 MB gzip: the least severe go."""
+    big = [
+        finding(
+            "BND010",
+            "error" if n < 5 else "warning",
+            random.Random(n).randbytes(4_000).hex(),
+            file=f"m/ws-{n}.yaml",
+            line=1,
+        )
+        for n in range(4_000)
+    ]
+    text = get_reporter("sarif").render(dataclasses.replace(typical(), findings=big))
+    assert len(gzip.compress(text.encode())) <= 10 * 2**20
+    run = json.loads(text)["runs"][0]
+    assert 0 < len(run["results"]) < 4_000
+    assert sum(r["level"] == "error" for r in run["results"]) == 5
+    assert (
+        "less severe findings are left out" in run["invocations"][0]["toolExecutionNotifications"][0]["message"]["text"]
+    )

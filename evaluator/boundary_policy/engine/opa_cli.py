@@ -134,6 +134,20 @@ class OpaCliEngine:
             )
         self.binary = found
         self._capabilities: JSON = None
+        self._check_is_opa()
+
+    def _check_is_opa(self) -> None:
+        """Refuse at once, in one line, a binary that is not OPA (else every template fails with its output)."""
+        try:
+            completed = _run_opa(self.binary, ["version"])
+        except OSError as error:
+            raise EngineUnavailable(f"`{self.binary}` cannot be run: {error.strerror or error}") from None
+        if completed.returncode != 0 or not completed.stdout.startswith("Version: "):
+            said = (completed.stderr.strip() or completed.stdout.strip()).splitlines()[:1]
+            detail = f" (it said: {said[0][:200]})" if said else ""
+            raise EngineUnavailable(
+                f"`{self.binary}` is not an OPA binary: `{self.binary} version` did not print its version{detail}"
+            )
 
     def capabilities(self) -> JSON:
         """This binary's own capabilities without the builtins Gatekeeper disables (asked once)."""

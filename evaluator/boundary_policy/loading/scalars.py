@@ -120,7 +120,8 @@ def _parse_go_int(text: str) -> int | None:
         body = body[1:] if base == 8 and body[1] not in "oO" else body[2:]
     if not _DIGITS[base].fullmatch(body):
         return None
-    number = int(body, base)
+    # More digits than any 64-bit value has in any base is out of range for Go, and may be too long for int().
+    number = UINT64_MAX + 1 if len(body.lstrip("0")) > 64 else int(body, base)
     return -number if text[0] == "-" else number
 
 

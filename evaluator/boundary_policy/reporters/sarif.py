@@ -2,10 +2,15 @@
 
 Locations are relative to %SRCROOT% (the directory the run started in); results carry no partialFingerprints,
 so upload-sarif computes its own from the source rather than trusting a hash of a line number that moves.
+
+Code scanning rejects a run of more than 25,000 results and a file over 10 MB once gzip-compressed (and shows
+the 5,000 most severe results): a run keeps at most MAX_RESULTS findings, the most severe first, fewer when the
+file would be too large, and says in a notification how many it left out.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 from typing import Any
@@ -17,6 +22,9 @@ from boundary_policy.reporters.base import TOOL_NAME, BaseReporter, Report, orde
 __all__ = [
     "INFORMATION_URI",
     "LEVELS",
+    "MAX_GZIP_BYTES",
+    "MAX_MESSAGE",
+    "MAX_RESULTS",
     "SARIF_VERSION",
     "SCHEMA_URI",
     "SRCROOT",
@@ -37,6 +45,10 @@ INFORMATION_URI = "https://coder.com/docs/ai-coder/agent-firewall/nsjail/k8s"
 SRCROOT = "%SRCROOT%"
 LEVELS: dict[Severity, str] = {"error": "error", "warning": "warning", "info": "note"}
 TAGS = ("kubernetes", "gatekeeper", "coder-boundary")
+MAX_RESULTS = 25_000
+MAX_MESSAGE = 8_000
+MAX_GZIP_BYTES = 9 * 2**20
+"""Under code scanning's 10 MB, with room for what upload-sarif adds."""
 
 
 def rule_name(text: str) -> str:
@@ -108,14 +120,28 @@ def result(finding: Finding, rule_index: int) -> dict[str, Any]:
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
         "level": LEVELS[finding.severity],
-        "message": {"text": finding.message or finding.rule},
+        "message": {"text": _cut(finding.message or finding.rule)},
         "locations": [{"physicalLocation": physical}],
         "properties": result_properties(finding),
     }
 
 
-def sarif_log(report: Report) -> dict[str, Any]:
-    findings = ordered(report.findings)
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def _kept(findings: list[Finding], limit: int) -> list[Finding]:
+    """The `limit` most severe findings, in report order."""
+    if len(findings) <= limit:
+        return findings
+    position = {id(finding): index for index, finding in enumerate(findings)}
+    worst_first = sorted(findings, key=lambda f: (-SEVERITY_RANK[f.severity], position[id(f)]))
+    return sorted(worst_first[:limit], key=lambda f: position[id(f)])
+
+
+def sarif_log(report: Report, max_results: int = MAX_RESULTS) -> dict[str, Any]:
+    everything = ordered(report.findings)
+    findings = _kept(everything, max_results)
     by_rule: dict[str, list[Finding]] = {}
     for finding in findings:
         by_rule.setdefault(finding.rule, []).append(finding)
@@ -136,13 +162,30 @@ def sarif_log(report: Report) -> dict[str, Any]:
                 "rules": descriptors,
             }
         },
-        "invocations": [{"executionSuccessful": report.exit_code in (0, 1), "exitCode": report.exit_code}],
+        "invocations": [_invocation(report, len(everything) - len(findings))],
         "originalUriBaseIds": {SRCROOT: {"description": {"text": "The directory boundary-policy ran in."}}},
         "results": [result(finding, index[finding.rule]) for finding in findings],
     }
     return {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
 
 
+def _invocation(report: Report, left_out: int) -> dict[str, Any]:
+    invocation: dict[str, Any] = {"executionSuccessful": report.exit_code in (0, 1), "exitCode": report.exit_code}
+    if left_out:
+        text = (
+            f"{left_out} less severe findings are left out: code scanning keeps at most {MAX_RESULTS} results of a "
+            "run. Every finding is in the json, junit and text reports."
+        )
+        invocation["toolExecutionNotifications"] = [{"level": "warning", "message": {"text": text}}]
+    return invocation
+
+
 class SarifReporter(BaseReporter):
     def render(self, report: Report) -> str:
-        return json.dumps(sarif_log(report), indent=2, ensure_ascii=False) + "\n"
+        limit = MAX_RESULTS
+        while True:
+            text = json.dumps(sarif_log(report, limit), indent=2, ensure_ascii=False) + "\n"
+            # Only a large file can be too large compressed; halving keeps the most severe results.
+            if len(text) < MAX_GZIP_BYTES or limit <= 1 or len(gzip.compress(text.encode())) <= MAX_GZIP_BYTES:
+                return text
+            limit //= 2
