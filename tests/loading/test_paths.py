@@ -103,7 +103,8 @@ def test_oversized_files_are_not_read(tmp_path: Path) -> None:
         (
             "big.yaml",
             None,
-            "file is larger than the limit of 1 MiB (2097197 bytes); raise it with --max-file-size (e.g. --max-file-size 64MiB)",
+            "file is larger than the limit of 1 MiB (2097197 bytes); "
+            "raise it with --max-file-size (e.g. --max-file-size 64MiB)",
         )
     ]
     assert names(result) == [("ok.yaml", "b")]
