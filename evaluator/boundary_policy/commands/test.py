@@ -25,6 +25,7 @@ def _checked_regex(value: str | None) -> str | None:
             raise click.BadParameter(f"{value!r} is not a regular expression: {error}") from None
     return value
 
+
 EXAMPLES = """
 \b
 Examples:
