@@ -29,7 +29,7 @@ from boundary_policy.gatekeeper.policy_files import (
 from boundary_policy.gatekeeper.policy_set import PolicySet, build_policy_set
 from boundary_policy.gatekeeper.sync import inventory_objects
 from boundary_policy.inventory import inventory_problems, missing_nodes_warning
-from boundary_policy.loading import LoadResult, Skip, load_inventory, load_paths
+from boundary_policy.loading import LoadLimits, LoadResult, Skip, load_inventory, load_paths
 from boundary_policy.model import Document, Finding, LoadProblem, RuleInfo
 from boundary_policy.recognition import Recognition, recognise
 from boundary_policy.scope import crd_scopes, with_default_namespace
@@ -63,6 +63,8 @@ class EvalOptions:
     """Files not to read from the manifest directories (this run's own report)."""
     namespace: str = "default"
     """Where a namespaced object that names no namespace goes, as `kubectl apply [--namespace]` puts it."""
+    max_file_bytes: int = LoadLimits().max_file_bytes
+    """The largest file read (manifests and inventory); --max-file-size."""
 
 
 @dataclass
@@ -152,6 +154,10 @@ class _Counted:
         self.progress(f"evaluated {finished:,} of {_plural(self.resources, 'resource')} ({rate:,.0f}/s)")
 
 
+def _limits(options: EvalOptions) -> LoadLimits:
+    return LoadLimits(max_file_bytes=options.max_file_bytes)
+
+
 def _stdin_once(options: EvalOptions) -> None:
     """Standard input can be read once: '-' in two places would leave the second one empty."""
     places = [
@@ -173,14 +179,18 @@ def run_eval(
 ) -> EvalResult:
     progress("loading manifests and inventory…")
     _stdin_once(options)
-    inventory = load_inventory(list(options.inventory), stdin=stdin) if options.inventory else LoadResult([], [], 0)
+    inventory = LoadResult([], [], 0)
+    if options.inventory:
+        inventory = load_inventory(list(options.inventory), stdin=stdin, limits=_limits(options))
     if options.cluster_inventory:
         inventory = replace(inventory, documents=[*inventory.documents, *options.cluster_inventory])
     broken = inventory.problems + inventory_problems(inventory.documents, inventory.sources)
     if broken:
         raise PipelineError("the inventory cannot be used:\n" + describe_problems(broken))
     no_nodes = missing_nodes_warning(inventory.documents, options.inventory)
-    manifests = load_paths(list(options.paths), stdin=stdin, exclude=options.exclude, skip=options.skip)
+    manifests = load_paths(
+        list(options.paths), stdin=stdin, limits=_limits(options), exclude=options.exclude, skip=options.skip
+    )
     # Templates, Constraints, ExpansionTemplates and mutators among the manifests are what `kubectl apply -f`
     # would install: they join the policy set instead of being reviewed.
     found, documents = split_policy_documents(manifests.documents)

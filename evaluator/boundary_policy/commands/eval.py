@@ -21,6 +21,7 @@ from boundary_policy.commands.common import (
     warn,
 )
 from boundary_policy.commands.eval_settings import read_cluster_inventories, resolve_settings
+from boundary_policy.commands.file_size import parse_size
 from boundary_policy.commands.output import append_step_summary, check_destinations, write_report
 from boundary_policy.model import SEVERITY_RANK, Severity
 from boundary_policy.pipeline import EvalOptions, PipelineError, run_eval
@@ -105,14 +106,6 @@ Exit codes: 0 no finding at or above --fail-on (default: error), 1 such findings
     show_default=True,
     help="Worker processes evaluating the manifests in parallel.",
 )
-@click.option(
-    "-n",
-    "--namespace",
-    default="default",
-    show_default=True,
-    metavar="NAME",
-    help="The namespace of namespaced objects that name none, as `kubectl apply --namespace` would apply them.",
-)
 @click.option("--no-color", is_flag=True, help="No colour in text output (also: NO_COLOR=1).")
 @click.option(
     "-e",
@@ -146,6 +139,23 @@ Exit codes: 0 no finding at or above --fail-on (default: error), 1 such findings
     help="Read this config file instead of the nearest .boundary-policy.yaml (this directory or a parent).",
 )
 @click.option("--no-config", is_flag=True, help="Do not read .boundary-policy.yaml.")
+@click.option(
+    "-n",
+    "--namespace",
+    default="default",
+    show_default=True,
+    metavar="NAME",
+    help="The namespace of namespaced objects that name none, as `kubectl apply --namespace` would apply them.",
+)
+@click.option(
+    "--max-file-size",
+    "max_file_bytes",
+    callback=parse_size,
+    default="16MiB",
+    show_default=True,
+    metavar="SIZE",
+    help="The largest manifest or inventory file read (bytes, or with KiB, MiB, GiB): a larger one is a problem.",
+)
 @engine_options
 def command(
     paths: tuple[str, ...],
@@ -156,13 +166,14 @@ def command(
     output_file: Path | None,
     fail_on: Severity,
     jobs: int,
-    namespace: str,
     no_color: bool,
     exclude: tuple[str, ...],
     severity: tuple[str, ...],
     rules: tuple[str, ...],
     config_path: Path | None,
     no_config: bool,
+    namespace: str,
+    max_file_bytes: int,
     engine_name: str | None,
     opa_bin: str | None,
     opa_url: str | None,
@@ -210,6 +221,7 @@ def command(
         cluster_inventory=cluster_documents,
         exclude=(str(output_file),) if output_file is not None else (),
         namespace=namespace,
+        max_file_bytes=max_file_bytes,
     )
     try:
         with spinner(sys.stderr is not None and wants_progress(sys.stderr)) as progress:

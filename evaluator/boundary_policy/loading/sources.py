@@ -231,7 +231,10 @@ def _line_at(data: bytes, offset: int) -> int:
 
 def _too_large(max_bytes: int, size: int | None) -> str:
     actual = f" ({size} bytes)" if size is not None else ""
-    return f"file is larger than the limit of {_size(max_bytes)}{actual}"
+    return (
+        f"file is larger than the limit of {_size(max_bytes)}{actual}; "
+        "raise it with --max-file-size (e.g. --max-file-size 64MiB)"
+    )
 
 
 def _size(count: int) -> str:
