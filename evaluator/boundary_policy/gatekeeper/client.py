@@ -109,14 +109,26 @@ class Evaluation:
 class _Pending:
     """Reviews waiting for one template's batch."""
 
-    inputs: list[dict[str, JSON]] = field(default_factory=list)
+    reviews: list[JSON] = field(default_factory=list)
     owners: list[tuple[Document, Mapping[str, Any], Resultant | None, list[Constraint]]] = field(default_factory=list)
 
     def add(self, review: JSON, owner: tuple[Document, Mapping[str, Any], Resultant | None, list[Constraint]]) -> None:
-        """Queue one review for the Constraints in `owner`, as the hook's input: review + each key and parameters."""
-        constraints = [{"key": {"kind": c.kind, "name": c.name}, "parameters": c.parameters} for c in owner[3]]
-        self.inputs.append({"review": review, "constraints": constraints})
+        """Queue one review for the Constraints in `owner`."""
+        self.reviews.append(review)
         self.owners.append(owner)
+
+    @property
+    def inputs(self) -> list[dict[str, JSON]]:
+        """The hook's inputs (the review, each Constraint's key and parameters), built only for a template evaluated
+        on its own: a shared evaluation (most of them) needs none."""
+        return [
+            {"review": review, "constraints": [_hook_constraint(c) for c in owner[3]]}
+            for review, owner in zip(self.reviews, self.owners, strict=True)
+        ]
+
+
+def _hook_constraint(constraint: Constraint) -> dict[str, JSON]:
+    return {"key": {"kind": constraint.kind, "name": constraint.name}, "parameters": constraint.parameters}
 
 
 def namespace_for(
@@ -207,7 +219,7 @@ class Client:
                 for document in part:
                     self._queue_document(pending, result, document, namespaces)
                 # The evaluations still to come are estimated from those queued so far (for progress).
-                queued = sum(len(batch.inputs) for batch in pending.values())
+                queued = sum(len(batch.owners) for batch in pending.values())
                 self._total = self._done + round(queued * (len(documents) - start) / len(part))
                 self._run_pending(pending, inventory, result)
         finally:
@@ -251,7 +263,7 @@ class Client:
 
     def _run_pending(self, pending: Mapping[str, _Pending], inventory: JSON, result: Evaluation) -> None:
         """Evaluate the queued reviews, one engine (and batch) per group of templates that can share one."""
-        busy = [self.templates[kind] for kind, batch in pending.items() if batch.inputs]
+        busy = [self.templates[kind] for kind, batch in pending.items() if batch.owners]
         for group in shared_engine_groups(busy):
             if len(group) == 1:
                 self._run(group[0], pending[group[0].kind], inventory, result)
@@ -369,13 +381,13 @@ class Client:
         encoded = {id(c): json.dumps(c.parameters, sort_keys=True) for t in group for c in self.constraints[t.kind]}
         for template in group:
             batch = pending[template.kind]
-            for index, (item, owner) in enumerate(zip(batch.inputs, batch.owners, strict=True)):
+            for index, (review, owner) in enumerate(zip(batch.reviews, batch.owners, strict=True)):
                 for constraint in owner[3]:
                     parameters = constraint.parameters
-                    key = (id(item["review"]), encoded[id(constraint)])
+                    key = (id(review), encoded[id(constraint)])
                     unit = units.get(key)
                     if unit is None:
-                        unit = units[key] = _Unit({"review": item["review"], "parameters": parameters})
+                        unit = units[key] = _Unit({"review": review, "parameters": parameters})
                     unit.parts.append((template, index, constraint))
         try:
             policy = self._compile(_shared_modules(group), {"inventory": inventory}, group[0].rego_version)
