@@ -4,7 +4,8 @@
     python bench/run.py --json          # the same numbers as one JSON object on stdout
     python bench/run.py --scaling       # also 1k/10k/50k workloads and 50/500/5,000 nodes (eval only)
 
-Times are wall seconds of one run each on this machine; compare ratios, not absolute numbers.
+Times are wall seconds (and CPU seconds, less moved by other work on the machine) of one run each; compare
+ratios, not absolute numbers.
 """
 
 from __future__ import annotations
@@ -154,10 +155,14 @@ def main_run(workdir: Path, workloads: int, nodes: int, with_gator: bool) -> dic
         "nodes": nodes,
         "resources": resources,
         "parse_floor_seconds": round(parse.seconds, 3),
+        "parse_floor_cpu_seconds": round(parse.cpu_seconds, 3),
         "eval_seconds": round(embedded.seconds, 3),
+        "eval_cpu_seconds": round(embedded.cpu_seconds, 3),
         "eval_resources_per_s": round(resources / embedded.seconds, 1),
         "eval_peak_rss_mb": round(embedded.peak_rss_mb, 1),
         "eval_vs_parse_floor": round(embedded.seconds / parse.seconds, 2),
+        # CPU seconds (the engine's threads included) move less than wall seconds on a shared machine.
+        "eval_vs_parse_floor_cpu": round(embedded.cpu_seconds / parse.cpu_seconds, 2),
         "findings": sum(eval_violations(embedded).values()),
     }
     if not with_gator:
@@ -169,13 +174,17 @@ def main_run(workdir: Path, workloads: int, nodes: int, with_gator: bool) -> dic
     result.update(
         {
             "eval_opa_seconds": round(opa.seconds, 3),
+            "eval_opa_cpu_seconds": round(opa.cpu_seconds, 3),
             "eval_opa_peak_rss_mb": round(opa.peak_rss_mb, 1),
             "eval_jobs2_seconds": round(jobs.seconds, 3),
+            "eval_jobs2_cpu_seconds": round(jobs.cpu_seconds, 3),
             "eval_jobs2_peak_rss_mb": round(jobs.peak_rss_mb, 1),
             "gator_seconds": round(gator.seconds, 3),
+            "gator_cpu_seconds": round(gator.cpu_seconds, 3),
             "gator_peak_rss_mb": round(gator.peak_rss_mb, 1),
             "gator_violations": sum(expected.values()),
             "speedup_vs_gator": round(gator.seconds / embedded.seconds, 2),
+            "speedup_vs_gator_cpu": round(gator.cpu_seconds / embedded.cpu_seconds, 2),
             "identical": eval_violations(embedded) == expected
             and eval_violations(opa) == expected
             and eval_violations(jobs) == expected,
@@ -224,8 +233,10 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "out")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
+    load_at_start = os.getloadavg()
     result = main_run(args.workdir, args.workloads, args.nodes, with_gator=True)
     result["machine"] = machine()
+    result["load_average_at_start"] = [round(x, 1) for x in load_at_start]
     if args.scaling:
         points = [tuple(int(x) for x in point.split("x")) for point in args.scaling_points.split(",")]
         result["scaling"] = [main_run(args.workdir, w, n, with_gator=False) for w, n in points]
