@@ -29,7 +29,9 @@ def action() -> dict[str, Any]:
 def test_inputs_are_declared_and_used(action: dict[str, Any]) -> None:
     assert action["runs"]["using"] == "composite"
     declared = set(action["inputs"])
-    assert {"paths", "inventory", "output-format", "output-file", "fail-on", "engine", "version"} <= declared
+    assert {"paths", "inventory", "exclude", "output-format", "output-file", "fail-on", "engine"} <= declared
+    # There is no released package to pick a version of: the ref in `uses:` is the version.
+    assert "version" not in declared
     used = set(re.findall(r"inputs\.([A-Za-z0-9_-]+)", (ROOT / "action.yml").read_text().split("\nruns:")[1]))
     assert used == declared
     for name, spec in action["inputs"].items():
@@ -159,3 +161,38 @@ def test_eval_step_on_examples(
     for item in results:
         uri = item["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
         assert uri == f"k8s/{manifest}"
+
+
+@pytest.mark.skipif(not eval_available(), reason="`boundary-policy eval` is not in this build yet")
+def test_default_paths_check_a_whole_repository_without_load_errors(
+    action: dict[str, Any], installed: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """`paths: .` (the default) on a repository with a Helm chart, CI and tool files beside the manifests."""
+    bin_dir, defaults = installed
+    workspace = tmp_path / "workspace"
+    (workspace / "k8s").mkdir(parents=True)
+    (workspace / "k8s" / "ws.yaml").write_bytes((ROOT / "examples" / "manifests" / "12-cap-prefix.yaml").read_bytes())
+    chart = workspace / "charts" / "ws"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: ws\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("replicas: 1\n")
+    (chart / "templates" / "deployment.yaml").write_text("kind: Deployment\nmetadata:\n  name: {{ .Release.Name }}\n")
+    (workspace / ".github" / "workflows").mkdir(parents=True)
+    (workspace / ".github" / "workflows" / "ci.yml").write_text("on: push\njobs: {}\n")
+    (workspace / ".gitlab-ci.yml").write_text("stages: [test]\n")
+    for name in ("mkdocs.yml", "docker-compose.yml", "azure-pipelines.yml", "renovate.json", "package.json"):
+        (workspace / name).write_text("{}\n" if name.endswith(".json") else "name: x\n")
+    github = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_WORKSPACE": str(workspace),
+        "GITHUB_OUTPUT": str(tmp_path / "output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+    inputs = {**defaults, "output-format": "json", "output-file": "report.json"}
+    step = next(step for step in action["runs"]["steps"] if step.get("id") == "eval")
+    result = run_step(step, inputs, bin_dir, workspace, github)
+    assert result.returncode == 1, result.stdout + result.stderr  # 12-cap-prefix is an error
+    report = json.loads((workspace / "report.json").read_text())
+    rules = {f["rule"] for f in report["findings"]}
+    assert "load-error" not in rules, [f for f in report["findings"] if f["rule"] == "load-error"]
+    assert {"BND011", "helm-chart"} <= rules

@@ -33,7 +33,23 @@ def test_gitlab_job_reports_junit_always() -> None:
     assert job["artifacts"]["reports"]["junit"] == report
     assert job["artifacts"]["when"] == "always"
     # The package's own install brings the embedded engine: no second install, no pip flags.
-    assert job["before_script"] == ['python -m pip install -q "$BOUNDARY_POLICY"']
+    assert job["before_script"][-1] == 'python -m pip install -q "$BOUNDARY_POLICY"'
+
+
+def test_gitlab_job_names_no_package_an_index_does_not_have(tmp_path: Path) -> None:
+    """boundary-policy is not on a package index: the job asks for a wheel or git URL and says so when unset."""
+    job = load("gitlab-ci.yml")["boundary-policy"]
+    assert job["variables"]["BOUNDARY_POLICY"] == ""
+    guard = job["before_script"][0]
+    result = subprocess.run(
+        ["sh", "-c", guard], env={"BOUNDARY_POLICY": "", "PATH": "/usr/bin:/bin"}, capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert "set BOUNDARY_POLICY" in result.stderr
+    ok = subprocess.run(
+        ["sh", "-c", guard], env={"BOUNDARY_POLICY": "x.whl", "PATH": "/usr/bin:/bin"}, capture_output=True
+    )
+    assert ok.returncode == 0
 
 
 def test_github_workflow_uploads_sarif_even_when_the_check_fails() -> None:
