@@ -119,3 +119,38 @@ def test_missing_source_is_a_problem_not_a_crash(engine: Any) -> None:
     assert [(p.file, p.message) for p in result.object_problems] == [
         ("broken.yaml", 'expanding resource empty: could not find source field "spec.template" in resource empty')
     ]
+
+
+LIMITS = FIXTURES / "_expansion-limits"
+
+
+def _gator_expand(gator_bin: str, path: Any) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([gator_bin, "expand", "-n", str(path), "-f", "json"], capture_output=True, text=True)
+
+
+@pytest.mark.gator
+def test_a_chain_deeper_than_seven_expands_like_gator(gator_bin: str) -> None:
+    """Gatekeeper's maxRecursionDepth is 30 (eval stopped at 7): eleven templates, each expanding the last's output."""
+    completed = _gator_expand(gator_bin, LIMITS / "chain.yaml")
+    expected = [json.loads(chunk) for chunk in re.split(r"(?<=\})---\n?", completed.stdout.strip()) if chunk.strip()]
+    documents = load_paths([str(LIMITS / "chain.yaml")]).documents
+    templates = [parse_expansion_template(d) for d in documents if is_expansion_template(d.obj)]
+    root = next(d for d in documents if d.obj["kind"] == "Kind0")
+    ours = [r.obj for r in expand(root.obj, None, templates)]
+    assert len(expected) == 11
+    assert _canonical(ours) == _canonical(expected)
+
+
+@pytest.mark.gator
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("self.yaml", "ExpansionTemplate self generates GVK /v1, Kind=Pod, but also applies to that same GVK"),
+        ("long.yaml", "name must be less than 64 characters"),
+    ],
+)
+def test_templates_gator_refuses_are_refused(gator_bin: str, name: str, reason: str) -> None:
+    assert reason in _gator_expand(gator_bin, LIMITS / name).stderr
+    (document,) = [d for d in load_paths([str(LIMITS / name)]).documents if is_expansion_template(d.obj)]
+    with pytest.raises(ExpansionError, match=re.escape(reason)):
+        parse_expansion_template(document)
