@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +15,10 @@ from boundary_policy.gatekeeper.constraints import (
     apply_defaults,
     parse_constraint,
 )
+from boundary_policy.gatekeeper.policy_set import build_policy_set
+from boundary_policy.loading import load_paths
 from boundary_policy.model import Document
+from tests.gatekeeper.conftest import FIXTURES
 
 
 def constraint(spec: dict[str, Any] | None) -> Document:
@@ -87,3 +93,37 @@ def test_structural_defaults() -> None:
     # Absent parameters stay {}: defaults only fill parameters that are written (checked with gator).
     assert parse_constraint(constraint(None), schema).parameters == {}
     assert parse_constraint(constraint({"parameters": {}}), schema).parameters["limit"] == 3
+
+
+REFUSED = FIXTURES / "_refused-constraints"
+REFUSED_MATCHES = {
+    "source-enum": {"source": "Everything"},
+    "name-pattern": {"name": "Not_A_Name"},
+    "namespace-pattern": {"namespaces": ["UPPER"]},
+    "excluded-namespace-pattern": {"excludedNamespaces": ["a b"]},
+    "label-key": {"labelSelector": {"matchLabels": {"a b": "c"}}},
+    "label-value": {"labelSelector": {"matchExpressions": [{"key": "a", "operator": "In", "values": ["c d"]}]}},
+    "namespace-selector-value": {"namespaceSelector": {"matchLabels": {"a": "-bad-"}}},
+}
+
+
+@pytest.mark.gator
+@pytest.mark.parametrize("case", sorted(REFUSED_MATCHES))
+def test_constraints_the_crd_schema_refuses_are_refused(gator_bin: str, tmp_path: Path, case: str) -> None:
+    """Issue 12: what gator (and the API server, with the CRD Gatekeeper generates) refuses is refused here."""
+    constraint = {
+        "apiVersion": "constraints.gatekeeper.sh/v1beta1",
+        "kind": "K8sDenyAll",
+        "metadata": {"name": "deny"},
+        "spec": {"match": REFUSED_MATCHES[case]},
+    }
+    path = tmp_path / "constraint.yaml"
+    path.write_text(json.dumps(constraint), encoding="utf-8")
+    completed = subprocess.run(
+        [gator_bin, "test", "-f", str(REFUSED / "template.yaml"), "-f", str(path)], capture_output=True, text=True
+    )
+    assert completed.returncode == 1 and 'adding constraint "deny"' in completed.stderr, completed.stderr
+    documents = load_paths([str(REFUSED / "template.yaml"), str(path)]).documents
+    policies, problems = build_policy_set([documents[0]], [documents[1]])
+    assert not policies.constraints
+    assert len(problems) == 1 and problems[0].file.endswith("constraint.yaml")
