@@ -24,13 +24,15 @@ Violation = tuple[str, str, str, str, str, str, str]
 @dataclass
 class AuditRun:
     audit_id: str
+    started_at: float | None = None  # the audit_started line's time stamp: the start, to the millisecond
     finished: bool = False
     duration: str = ""
     violations: list[tuple[Violation, str]] = field(default_factory=list)  # with the resource's apiVersion
 
     @property
     def started(self) -> float:
-        return datetime.fromisoformat(self.audit_id).timestamp()
+        """When the run started: audit_id holds only whole seconds, the audit_started line more."""
+        return self.started_at if self.started_at is not None else datetime.fromisoformat(self.audit_id).timestamp()
 
 
 class LogFollower:
@@ -79,17 +81,19 @@ class AuditLog:
                 event.get("constraint_action", ""),
             )
             run.violations.append((violation, event.get("resource_api_version", "")))
+        elif kind == "audit_started":
+            run.started_at = float(event["ts"])
         elif kind == "audit_finished":
             run.finished, run.duration = True, str(event.get("duration", ""))
 
     def run_started_after(self, since: float, timeout: float = 120) -> AuditRun:
         """The first finished run that started after `since` (epoch seconds): it listed every object that
-        existed at `since`. audit_id has whole seconds, so it must be later than `since`'s second."""
+        existed at `since`."""
         deadline = time.monotonic() + timeout
         while True:
             self.poll()
             for run in sorted(self.runs.values(), key=lambda r: r.started):
-                if run.started >= int(since) + 1 and run.finished:
+                if run.started > since and run.finished:
                     return run
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no audit run started after {since:.0f} finished within {timeout:.0f}s")
