@@ -301,8 +301,11 @@ def start(*, detach: bool = False, log: Callable[[str], None] = _quiet) -> Clust
     cluster = Cluster(Path(tempfile.mkdtemp(prefix="boundary-policy-cluster-")))
     try:
         _boot(cluster, manifest, detach, log)
+    except KeyboardInterrupt:
+        cluster.stop()
+        raise
     except BaseException:
-        cluster.stop(remove=False)
+        cluster.stop(remove=False)  # keep the logs
         log(f"start-up failed; logs are in {cluster.workdir}")
         raise
     return cluster
