@@ -1,5 +1,5 @@
 """The documents eval reads are the ones the real kubectl applies (issue 12): `kubectl apply -R -f` with a
-server-side dry-run on tests/fixtures/loading/kubectl (a JSON stream, surrogate escapes, a BOM after `---`, hidden
+server-side dry-run on tests/fixtures/kubectl (a JSON stream, surrogate escapes, a BOM after `---`, hidden
 files and directories, a `.YAML` file, objects without a namespace) creates exactly the objects, namespaces and
 values the loader gives."""
 

@@ -10,10 +10,10 @@ from boundary_policy.loading import load_paths
 from boundary_policy.model import Document
 from boundary_policy.scope import crd_scopes, with_default_namespace
 
-KUBECTL = Path(__file__).resolve().parent.parent / "fixtures" / "loading" / "kubectl"
+KUBECTL = Path(__file__).resolve().parent.parent / "fixtures" / "kubectl"
 
 EXPECTED = {
-    # (name, namespace kubectl gives it): what `kubectl apply -R -f tests/fixtures/loading/kubectl` creates
+    # (name, namespace kubectl gives it): what `kubectl apply -R -f tests/fixtures/kubectl` creates
     ("after-bom", "default"),
     ("before-bom", "default"),
     ("elsewhere", "kube-public"),
