@@ -12,6 +12,7 @@ import xml.etree.ElementTree as ET
 
 from boundary_policy.model import Finding
 from boundary_policy.reporters.base import (
+    FIX_MARKER,
     TOOL_NAME,
     BaseReporter,
     Report,
@@ -22,7 +23,7 @@ from boundary_policy.reporters.base import (
     resource_label,
 )
 
-__all__ = ["JunitReporter", "case_name", "details", "testcase", "testsuite", "xml_text"]
+__all__ = ["JunitReporter", "case_name", "details", "failure_message", "testcase", "testsuite", "xml_text"]
 
 # Characters XML 1.0 cannot carry at all, even escaped; ElementTree would write them raw and break the file.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -59,10 +60,19 @@ def details(report: Report, finding: Finding) -> str:
     return xml_text("\n".join(lines) + "\n")
 
 
+def failure_message(finding: Finding) -> str:
+    """The failure's `message` attribute: what is wrong, without the fix. CI pages show the attribute beside the
+    failure's text, which holds the whole message, so the fix is given there once."""
+    head, marker, _fix = finding.message.rpartition(FIX_MARKER)
+    return head.rstrip().rstrip(";,").rstrip() if marker and head.strip() else finding.message
+
+
 def testcase(report: Report, finding: Finding) -> ET.Element:
     case = ET.Element("testcase", classname=xml_text(finding.file), name=xml_text(case_name(finding)))
     if fails(finding, report.fail_on):
-        failure = ET.SubElement(case, "failure", message=xml_text(finding.message), type=xml_text(finding.rule))
+        failure = ET.SubElement(
+            case, "failure", message=xml_text(failure_message(finding)), type=xml_text(finding.rule)
+        )
         failure.text = details(report, finding)
     else:
         ET.SubElement(case, "system-out").text = details(report, finding)
