@@ -163,6 +163,7 @@ def test_kubectl_kustomize_renders_the_generated_bundle(generated: Path) -> None
         "ConstraintTemplate",
         "ExpansionTemplate",
         "ExpansionTemplate",
+        "ExpansionTemplate",
         "SyncSet",
     ]
     assert all(doc["metadata"]["labels"] == {"app.kubernetes.io/part-of": "boundary-policy"} for doc in documents)

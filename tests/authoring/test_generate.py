@@ -146,7 +146,7 @@ def test_sync_set_is_the_union_of_inventory_kinds(project: Path) -> None:
 
 
 def test_expansion_templates_cover_every_workload(project: Path) -> None:
-    workloads, cronjobs = _load(_render(project)["gatekeeper/expansion.yaml"])
+    workloads, pod_templates, cronjobs = _load(_render(project)["gatekeeper/expansion.yaml"])
     assert workloads["metadata"]["name"] == "boundary-expand-workloads"
     assert workloads["spec"]["templateSource"] == "spec.template"
     assert {
@@ -157,7 +157,11 @@ def test_expansion_templates_cover_every_workload(project: Path) -> None:
         ("apps", "DaemonSet"),
         ("apps", "ReplicaSet"),
         ("batch", "Job"),
+        ("", "ReplicationController"),
     }
+    assert pod_templates["metadata"]["name"] == "boundary-expand-podtemplates"
+    assert pod_templates["spec"]["templateSource"] == "template"
+    assert pod_templates["spec"]["applyTo"] == [{"groups": [""], "kinds": ["PodTemplate"], "versions": ["v1"]}]
     assert cronjobs["metadata"]["name"] == "boundary-expand-cronjobs"
     assert cronjobs["spec"]["templateSource"] == "spec.jobTemplate.spec.template"
     assert cronjobs["spec"]["generatedGVK"] == {"group": "", "version": "v1", "kind": "Pod"}
