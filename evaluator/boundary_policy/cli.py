@@ -17,6 +17,8 @@ from boundary_policy.commands import verify as verify_command
 from boundary_policy.engine import embedded_opa_version
 from boundary_policy.guard import run_guarded
 
+__all__ = ["EXAMPLES", "cli", "main", "print_version"]
+
 EXAMPLES = """
 \b
 Examples:

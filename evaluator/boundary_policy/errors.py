@@ -19,10 +19,9 @@ commands turn them into a message and exit code 2 (1 is only for findings). The 
     ├── SuiteError                   suites.model: a Suite path or file that cannot be read
     ├── InvalidAdmissionReview       suites.admission: an AdmissionReview case object gator would refuse
     ├── UnknownFormatError           reporters: an output format that has no reporter
-    └── NodeFactsError               nodefacts: facts could not be read or written
-
-The engine's errors (`engine.EngineError`, `engine.EngineUnavailable`) carry Rego error kinds and locations
-and are defined with the engine backends.
+    ├── NodeFactsError               nodefacts: facts could not be read or written
+    ├── EngineError                  engine: a Rego parse, compile or evaluation error (kind, file, line)
+    └── EngineUnavailable            engine: the chosen engine cannot run (library not built, no opa, no server)
 """
 
 from __future__ import annotations

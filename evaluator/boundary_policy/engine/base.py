@@ -13,7 +13,27 @@ from dataclasses import dataclass
 from typing import Literal, Protocol
 
 from boundary_policy.engine.restrictions import NO_RUNTIME
+from boundary_policy.errors import BoundaryPolicyError
 from boundary_policy.model import JSON
+
+__all__ = [
+    "BATCH_SIZE",
+    "RESULT_VAR",
+    "UNDEFINED",
+    "CompiledPolicy",
+    "Engine",
+    "EngineError",
+    "EngineUnavailable",
+    "ErrorKind",
+    "Module",
+    "Outcome",
+    "RegoVersion",
+    "batch_query",
+    "error_from_json",
+    "error_from_text",
+    "evaluate_in_batches",
+    "kind_of_code",
+]
 
 ErrorKind = Literal["parse", "compile", "eval"]
 RegoVersion = Literal["v0", "v1"]
@@ -22,7 +42,7 @@ RESULT_VAR = "__bp_result"
 """The variable a query's value is bound to; chosen so it cannot clash with user Rego."""
 
 
-class EngineError(Exception):
+class EngineError(BoundaryPolicyError):
     """A Rego parse, compile or evaluation error, with the module file and line when OPA gives them."""
 
     def __init__(self, kind: ErrorKind, message: str, file: str | None = None, line: int | None = None) -> None:
@@ -48,7 +68,7 @@ class EngineError(Exception):
         return hash((self.kind, self.message, self.file, self.line))
 
 
-class EngineUnavailable(Exception):
+class EngineUnavailable(BoundaryPolicyError):
     """No backend can run: the embedded engine is not importable and no `opa` binary or server was given."""
 
 

@@ -24,6 +24,8 @@ from boundary_policy.engine.base import (
 )
 from boundary_policy.model import JSON
 
+__all__ = ["CHUNK", "EmbeddedEngine", "EmbeddedPolicy", "available"]
+
 CHUNK = 256
 """Inputs per library call: large enough that the per-call cost vanishes, small enough to bound memory."""
 

@@ -28,6 +28,8 @@ from boundary_policy.engine.base import (
 )
 from boundary_policy.model import JSON
 
+__all__ = ["OpaCliEngine", "OpaCliPolicy", "find_opa"]
+
 
 def find_opa(opa_bin: str | None = None) -> str | None:
     """The `opa` to run: an explicit path, else the first `opa` on PATH."""

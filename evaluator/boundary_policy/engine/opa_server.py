@@ -34,6 +34,8 @@ from boundary_policy.engine.base import (
 )
 from boundary_policy.model import JSON
 
+__all__ = ["OpaServerEngine", "OpaServerPolicy"]
+
 _ids = itertools.count()
 
 
