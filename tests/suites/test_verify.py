@@ -118,14 +118,6 @@ def test_cli_runs_the_bundled_suites_by_default() -> None:
             "s.yaml",
         ),
         (
-            {
-                "s.yaml": "apiVersion: test.gatekeeper.sh/v1alpha1\nkind: Suite\ntests:\n- name: t\n  cases:\n"
-                "  - name: c\n    object: o.yaml\n    assertions:\n    - violations: yes\n"
-            },
-            ["."],
-            'tests[0].cases[0].assertions[0].violations: must be a nonnegative integer, "yes" or "no"',
-        ),
-        (
             {"s.yaml": "apiVersion: test.gatekeeper.sh/v1alpha1\nkind: Suite\ntests: {}\n"},
             ["."],
             "tests: must be a list",
@@ -144,6 +136,29 @@ def test_cli_exits_2_when_suites_cannot_be_read(
     assert result.returncode == 2, result.stdout + result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.gator
+def test_an_invalid_violations_value_fails_its_case_like_gator(tmp_path: Path, gator_bin: str) -> None:
+    """`violations: maybe` is not a run failure (exit 2): gator fails the case and goes on (exit 1), and so do we.
+    (`violations: yes` is valid: gator reads Suites with yaml v3, see test_suite_yaml.)"""
+    (tmp_path / "t.yaml").write_text((ROOT / "gatekeeper/templates/bnd001.yaml").read_text(), encoding="utf-8")
+    (tmp_path / "c.yaml").write_text((ROOT / "gatekeeper/constraints/bnd001.yaml").read_text(), encoding="utf-8")
+    (tmp_path / "o.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: x}]}\n", encoding="utf-8"
+    )
+    (tmp_path / "s.yaml").write_text(
+        "apiVersion: test.gatekeeper.sh/v1alpha1\nkind: Suite\ntests:\n- name: t\n  template: t.yaml\n"
+        "  constraint: c.yaml\n  cases:\n  - name: c\n    object: o.yaml\n    assertions:\n"
+        "    - violations: maybe\n",
+        encoding="utf-8",
+    )
+    theirs = subprocess.run([gator_bin, "verify", "s.yaml"], cwd=tmp_path, capture_output=True, text=True)
+    ours = run_cli("s.yaml", cwd=tmp_path)
+    assert theirs.returncode == 1
+    assert ours.returncode == 1, ours.stdout + ours.stderr
+    assert 'must be a nonnegative integer, "yes", or "no" (got "maybe")' in ours.stdout
+    assert "Traceback" not in ours.stderr
 
 
 def test_other_yaml_is_ignored_and_directories_are_walked(tmp_path: Path) -> None:
