@@ -147,7 +147,7 @@ _reads_names if scheduling.reads_node_name(k8s.pod)
 node_keys := _keys(_names)
 
 # The same for the Fargate Nodes among them, and for those that may be Auto Mode: what BND040 and BND022 read.
-fargate_node_keys := _keys(fargate_names & _names)
+fargate_node_keys := _keys(fargate_names)
 
 auto_mode_node_keys := _keys(auto_mode_names)
 
