@@ -252,16 +252,33 @@ def in_cluster(account: Path, environ: Mapping[str, str]) -> InCluster:
     port = environ.get("KUBERNETES_SERVICE_PORT")
     if not host or not port:
         raise NodeFactsError("--apply works inside a pod: KUBERNETES_SERVICE_HOST/PORT are not set")
+    if not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
+        raise NodeFactsError(f"KUBERNETES_SERVICE_PORT={port!r} is not a port number")
+    token_file = account / "token"
     try:
-        token = (account / "token").read_text(encoding="utf-8").strip()
-    except OSError as error:
-        raise NodeFactsError(f"cannot read the service account token: {error}") from error
+        token = token_file.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as error:
+        raise NodeFactsError(f"cannot read the service account token {token_file}: {error}") from error
+    # An HTTP header carries printable ASCII only; anything else is not a token the API server issued.
+    if not token or not token.isascii() or not token.isprintable():
+        raise NodeFactsError(f"the service account token {token_file} is empty or not printable ASCII")
     ca_file = account / "ca.crt"
     if not ca_file.is_file():
         raise NodeFactsError(f"the service account CA {ca_file} is missing")
     if ":" in host:  # an IPv6 service address
         host = f"[{host}]"
     return InCluster(base_url=f"https://{host}:{port}", token=token, ca_file=ca_file)
+
+
+def _tls_context(ca_file: Path) -> ssl.SSLContext:
+    try:
+        return ssl.create_default_context(cafile=str(ca_file))
+    except (OSError, ValueError) as error:  # ssl.SSLError is an OSError
+        reason = getattr(error, "reason", None) or getattr(error, "strerror", None) or error
+        raise NodeFactsError(
+            f"the service account CA {ca_file} is not a usable PEM certificate ({reason}); "
+            "check the ca.crt mounted into the pod"
+        ) from error
 
 
 def plan_patch(metadata: Mapping[str, Any], known: Mapping[str, str], target: Target) -> dict[str, dict[str, str]]:
@@ -275,17 +292,58 @@ def plan_patch(metadata: Mapping[str, Any], known: Mapping[str, str], target: Ta
     return patch
 
 
+# The authorizer's wording when RBAC refuses: `... is forbidden: User "x" cannot patch resource "nodes" ...`.
+# An admission policy or webhook refusing the patch says "denied" instead and needs no RBAC change.
+_RBAC_DENIAL = re.compile(r'\bcannot [a-z]+ resource "')
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
 def _api_error(response: httpx.Response, action: str, node: str) -> NodeFactsError:
     try:
-        message = str(response.json().get("message", ""))
+        body = response.json()
     except ValueError:
-        message = response.text[:200]
+        body = None
+    message = str(body.get("message", "")) if isinstance(body, dict) else response.text
+    message = _one_line(message)
     hint = ""
-    if response.status_code == 403:
+    if response.status_code == 401:
+        hint = " (the API server did not accept the service account token: check the token mounted into the pod)"
+    elif response.status_code == 403 and _RBAC_DENIAL.search(message):
         hint = " (the service account needs get and patch on nodes: see deploy/node-facts/rbac.yaml)"
     elif response.status_code == 404:
         hint = " (NODE_NAME must be the pod's spec.nodeName, from the downward API)"
     return NodeFactsError(f"{action} node {node}: HTTP {response.status_code} {message}{hint}".rstrip())
+
+
+def _node_metadata(response: httpx.Response, node: str) -> Mapping[str, Any]:
+    """The metadata of the Node the API server sent, or an error saying what came back instead."""
+    url = str(response.request.url)
+    check = "check that KUBERNETES_SERVICE_HOST/PORT name the API server"
+    try:
+        body = response.json()
+    except ValueError:
+        kind = response.headers.get("content-type") or "no content type"
+        raise NodeFactsError(f"get node {node}: {url} replied with a body that is not JSON ({kind}); {check}") from None
+    metadata = body.get("metadata") if isinstance(body, dict) else None
+    if not isinstance(body, dict) or body.get("kind", "Node") != "Node" or not isinstance(metadata, dict):
+        what = f"a JSON {type(body).__name__}" if not isinstance(body, dict) else f"kind {body.get('kind')!r}"
+        raise NodeFactsError(f"get node {node}: {url} replied with {what}, not a Node object; {check}")
+    for section in ("labels", "annotations"):
+        if not isinstance(metadata.get(section) or {}, dict):
+            raise NodeFactsError(f"get node {node}: {url} replied with metadata.{section} not a map; {check}")
+    return metadata
+
+
+def _unreachable(cluster: InCluster, error: Exception) -> NodeFactsError:
+    if "CERTIFICATE_VERIFY_FAILED" in str(error):
+        check = f"the server's certificate is not signed by {cluster.ca_file}"
+    else:
+        check = "check KUBERNETES_SERVICE_HOST/PORT and that the pod may reach the API server"
+    return NodeFactsError(f"cannot reach the API server at {cluster.base_url}: {_one_line(str(error))} ({check})")
 
 
 def apply_facts(
@@ -296,7 +354,7 @@ def apply_facts(
     The Node is read first so an unchanged node costs one GET and no write."""
     if not _NODE_NAME.fullmatch(node):
         raise NodeFactsError(f"{node!r} is not a Node name")
-    context = ssl.create_default_context(cafile=str(cluster.ca_file))
+    context = _tls_context(cluster.ca_file)
     headers = {"Authorization": f"Bearer {cluster.token}", "Accept": "application/json"}
     path = f"/api/v1/nodes/{node}"
     try:
@@ -304,7 +362,7 @@ def apply_facts(
             response = client.get(path)
             if response.status_code != 200:
                 raise _api_error(response, "get", node)
-            patch = plan_patch(response.json().get("metadata", {}), facts.known(), target)
+            patch = plan_patch(_node_metadata(response, node), facts.known(), target)
             if not patch:
                 return {}
             response = client.patch(
@@ -314,8 +372,8 @@ def apply_facts(
             )
             if response.status_code != 200:
                 raise _api_error(response, "patch", node)
-    except httpx.HTTPError as error:
-        raise NodeFactsError(f"cannot reach the API server at {cluster.base_url}: {error}") from error
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
+        raise _unreachable(cluster, error) from error
     return patch
 
 

@@ -41,10 +41,33 @@ def merge_patch(target: Any, patch: Any) -> Any:
     return result
 
 
+# What the API server says when RBAC refuses (the authorizer's wording) ...
+RBAC_DENIAL = (
+    'nodes "{name}" is forbidden: User "system:serviceaccount:boundary-policy-system:node-facts" '
+    'cannot patch resource "nodes" in API group "" at the cluster scope'
+)
+# ... and when a ValidatingAdmissionPolicy refuses the same request (the wording of the API server's admission).
+ADMISSION_DENIAL = (
+    "nodes \"{name}\" is forbidden: ValidatingAdmissionPolicy 'boundary-policy-node-facts' with binding "
+    "'boundary-policy-node-facts' denied request: node-facts may only change labels under boundary-policy/"
+)
+
+
+@dataclass(frozen=True)
+class Canned:
+    """A raw reply served instead of the API's, to play a proxy, a wrong endpoint or a broken server."""
+
+    status: int
+    content_type: str
+    body: bytes
+
+
 @dataclass
 class ApiState:
     nodes: dict[str, dict[str, Any]]
     forbid_patch: bool = False
+    patch_denial: tuple[int, str] = (403, RBAC_DENIAL)  # the status and message when forbid_patch is set
+    canned: list[Canned] = field(default_factory=list)  # served, first to last, to the next requests
     requests: list[tuple[str, str, str | None, Any]] = field(default_factory=list)
 
 
@@ -65,7 +88,20 @@ class _Handler(BaseHTTPRequestHandler):
     def _status(self, code: int, message: str) -> None:
         self._reply(code, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": message, "code": code})
 
+    def _canned(self) -> bool:
+        if not self.server.state.canned:
+            return False
+        reply = self.server.state.canned.pop(0)
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+        return True
+
     def _node(self) -> str | None:
+        if self._canned():
+            return None
         prefix = "/api/v1/nodes/"
         if self.headers.get("Authorization") != f"Bearer {TOKEN}":
             self._status(401, "Unauthorized")
@@ -89,7 +125,8 @@ class _Handler(BaseHTTPRequestHandler):
         if name is None:
             return
         if self.server.state.forbid_patch:
-            self._status(403, f'nodes "{name}" is forbidden: cannot patch resource "nodes"')
+            code, message = self.server.state.patch_denial
+            self._status(code, message.format(name=name))
             return
         if content_type != "application/merge-patch+json":
             self._status(415, f"unsupported patch type {content_type}")

@@ -16,7 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from boundary_policy.cli import cli
-from tests.nodefacts.apiserver import TOKEN, ApiState, api_server, make_certificate, node
+from boundary_policy.commands.node_facts import retry_delay
+from tests.nodefacts.apiserver import ADMISSION_DENIAL, TOKEN, ApiState, Canned, api_server, make_certificate, node
 
 NAME = "ip-10-0-1-5.ec2.internal"
 ACCOUNT = "var/run/secrets/kubernetes.io/serviceaccount"
@@ -116,6 +117,97 @@ def test_forbidden_patch_explains_rbac(cluster: tuple[ApiState, dict[str, str], 
     assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("code", "message"),
+    [
+        (403, ADMISSION_DENIAL),
+        (400, 'admission webhook "nodes.example.com" denied the request: labels are managed by Karpenter'),
+        (422, 'Node "{name}" is invalid: metadata.labels: Invalid value: "x": must be 63 characters or less'),
+    ],
+)
+def test_a_refusal_that_is_not_rbac_has_no_rbac_hint(
+    cluster: tuple[ApiState, dict[str, str], Path], code: int, message: str
+) -> None:
+    """An admission policy or webhook refusing the patch is not fixed by granting more RBAC."""
+    state, env, root = cluster
+    state.forbid_patch = True
+    state.patch_denial = (code, message)
+    result = run(root, env)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        f"boundary-policy: error: patch node {NAME}: HTTP {code} " + message.format(name=NAME)
+    ]
+
+
+def _one_error_line(result: Any) -> str:
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    lines: list[str] = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("boundary-policy: error: "), result.stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (Canned(200, "text/html", b"<html>proxy login</html>"), "replied with a body that is not JSON (text/html)"),
+        (Canned(200, "application/json", b"[1, 2]"), "replied with a JSON list, not a Node object"),
+        (Canned(200, "application/json", b'"Node"'), "replied with a JSON str, not a Node object"),
+        (Canned(200, "application/json", b'{"kind": "Status"}'), "replied with kind 'Status', not a Node object"),
+        (Canned(200, "application/json", b'{"kind": "Node", "metadata": []}'), "not a Node object"),
+        (Canned(200, "application/json", b'{"metadata": {"labels": ["a"]}}'), "replied with metadata.labels not a map"),
+        (Canned(200, "application/json", b"\xff\xfe{"), "not JSON"),
+        (Canned(403, "application/json", b"[]"), "HTTP 403 []"),
+        (Canned(502, "text/plain", b"bad gateway\nupstream"), "HTTP 502 bad gateway upstream"),
+    ],
+)
+def test_a_reply_that_is_not_a_node_is_one_line(
+    cluster: tuple[ApiState, dict[str, str], Path], reply: Canned, expected: str
+) -> None:
+    state, env, root = cluster
+    state.canned.append(reply)
+    line = _one_error_line(run(root, env))
+    assert expected in line
+    if reply.status == 200:
+        assert f"https://127.0.0.1:{env['KUBERNETES_SERVICE_PORT']}/api/v1/nodes/{NAME}" in line
+        assert "KUBERNETES_SERVICE_HOST/PORT" in line
+    assert "get and patch on nodes" not in line
+    assert [request[0] for request in state.requests] == ["GET"]  # nothing written
+
+
+@pytest.mark.parametrize(
+    "content", [b"garbage\n", b"", b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n"]
+)
+def test_a_bad_ca_file_is_one_line(cluster: tuple[ApiState, dict[str, str], Path], content: bytes) -> None:
+    state, env, root = cluster
+    ca = root / ACCOUNT / "ca.crt"
+    ca.write_bytes(content)
+    line = _one_error_line(run(root, env))
+    assert f"the service account CA {ca} is not a usable PEM certificate" in line
+    assert state.requests == []
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"KUBERNETES_SERVICE_PORT": "https"}, "KUBERNETES_SERVICE_PORT='https' is not a port number"),
+        ({"KUBERNETES_SERVICE_PORT": "1"}, "cannot reach the API server at https://127.0.0.1:1"),
+    ],
+)
+def test_a_bad_service_address_is_one_line(
+    cluster: tuple[ApiState, dict[str, str], Path], change: dict[str, str], expected: str
+) -> None:
+    _, env, root = cluster
+    assert expected in _one_error_line(run(root, {**env, **change}))
+
+
+@pytest.mark.parametrize("token", ["", "t\u00f6ken"])
+def test_a_bad_token_file_is_one_line(cluster: tuple[ApiState, dict[str, str], Path], token: str) -> None:
+    _, env, root = cluster
+    (root / ACCOUNT / "token").write_text(token, encoding="utf-8")
+    assert "is empty or not printable ASCII" in _one_error_line(run(root, env))
+
+
 def test_unknown_node_is_an_error(cluster: tuple[ApiState, dict[str, str], Path]) -> None:
     _, env, root = cluster
     result = run(root, {**env, "NODE_NAME": "ip-10-9-9-9.ec2.internal"})
@@ -130,6 +222,7 @@ def test_wrong_token_is_an_error(cluster: tuple[ApiState, dict[str, str], Path])
     result = run(root, env)
     assert result.exit_code == 2
     assert "HTTP 401" in result.output
+    assert "check the token mounted into the pod" in result.output
     assert state.nodes[NAME]["metadata"]["annotations"] == {"boundary-policy/landlock": "false"}
 
 
@@ -144,6 +237,7 @@ def test_untrusted_server_certificate_is_refused(
     result = run(root, env)
     assert result.exit_code == 2
     assert "cannot reach the API server" in result.output
+    assert f"the server's certificate is not signed by {root / ACCOUNT / 'ca.crt'}" in result.output
     assert state.requests == []
 
 
@@ -194,3 +288,48 @@ def test_interval_loop_writes_then_stops_on_sigterm(cluster: tuple[ApiState, dic
     assert [request[0] for request in state.requests][:3] == ["GET", "PATCH", "GET"]
     assert f"node {NAME}: set labels" in stderr
     assert f"node {NAME}: up to date" in stderr
+
+
+def test_interval_loop_logs_a_failed_round_and_retries(cluster: tuple[ApiState, dict[str, str], Path]) -> None:
+    """A DaemonSet pod that exits on an error crash-loops; it logs one line per failed round and goes on."""
+    state, env, root = cluster
+    state.canned += [Canned(200, "text/html", b"<html/>"), Canned(200, "application/json", b"[]")]
+    (root / ACCOUNT / "ca.crt").rename(root / ACCOUNT / "ca.crt.real")
+    (root / ACCOUNT / "ca.crt").write_text("garbage")
+    options = ["--interval", "1", "--root", str(root), "--service-account-dir", str(root / ACCOUNT)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "boundary_policy", "node-facts", "--apply", *options],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(1.5)  # at least one round with the garbage CA
+        assert process.poll() is None, process.communicate()
+        (root / ACCOUNT / "ca.crt.real").replace(root / ACCOUNT / "ca.crt")
+        deadline = time.monotonic() + 30
+        while "PATCH" not in [request[0] for request in state.requests]:
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "no successful round"
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("boundary-policy: error: ")]
+    assert "not a usable PEM certificate" in errors[0]
+    assert any("not JSON" in line for line in errors) and any("JSON list" in line for line in errors)
+    assert all(line.endswith("(retrying in 1s)") for line in errors)
+    assert "Traceback" not in stderr
+    assert f"node {NAME}: set labels" in stderr
+    assert state.nodes[NAME]["metadata"]["labels"]["boundary-policy/landlock"] == "true"
+
+
+def test_retry_delay_doubles_up_to_the_interval() -> None:
+    assert [retry_delay(failures, 600) for failures in range(1, 10)] == [5, 10, 20, 40, 80, 160, 320, 600, 600]
+    assert retry_delay(1, 1) == 1
+    assert retry_delay(10_000, 600) == 600

@@ -27,7 +27,9 @@ from boundary_policy.nodefacts import (
     render_text,
 )
 
-__all__ = ["EXAMPLES", "command"]
+__all__ = ["EXAMPLES", "FIRST_RETRY", "command", "retry_delay"]
+
+FIRST_RETRY = 5  # seconds before the first retry of a failed --interval round
 
 EXAMPLES = """
 \b
@@ -41,7 +43,8 @@ Examples:
 Facts: boundary-policy/max-user-namespaces (/proc/sys/user/max_user_namespaces), boundary-policy/landlock
 (/sys/kernel/security/lsm, else the landlock_create_ruleset syscall), boundary-policy/seccomp-default (only
 from --seccomp-default: a pod cannot see the kubelet's setting). A fact that cannot be read is unknown and is
-not written. Exit codes: 0 done, 2 the facts could not be written.
+not written. Exit codes: 0 done, 2 the facts could not be written. With --interval a failed round is logged
+and retried (after 5 s, doubling up to SECONDS); the command does not exit on it.
 """
 
 
@@ -109,6 +112,7 @@ def command(
         fail("--apply needs the node name: set NODE_NAME from the downward API (spec.nodeName) or pass --node")
     if interval:
         signal.signal(signal.SIGTERM, _stop)
+    failures = 0
     while True:
         facts = read_node_facts(root, seccomp_default=seccomp)
         if fmt == "json":
@@ -121,15 +125,27 @@ def command(
             return
         assert node is not None
         unknown = [fact.key for fact in facts.facts if not fact.known]
+        wait = interval
         try:
             # Re-read the credentials every round: projected service account tokens are rotated.
             patch = apply_facts(in_cluster(service_account_dir, os.environ), node, facts, chosen)
             click.echo(f"node-facts: {describe_patch(node, patch, unknown)}", err=True)
+            failures = 0
         except NodeFactsError as error:
             if not interval:
                 fail(str(error))
-            click.echo(f"boundary-policy: error: {error} (retrying in {interval}s)", err=True)
+            # A DaemonSet pod logs and tries again rather than exit into a crash loop; sooner at first, so a
+            # node that starts before its API server is reachable is not left unlabelled for a whole interval.
+            failures += 1
+            wait = retry_delay(failures, interval)
+            click.echo(f"boundary-policy: error: {error} (retrying in {wait}s)", err=True)
         if not interval:
             return
         sys.stdout.flush()
-        time.sleep(interval)
+        time.sleep(wait)
+
+
+def retry_delay(failures: int, interval: int) -> int:
+    """Seconds to the next round after `failures` failed rounds in a row: 5, 10, 20 ... capped at the interval."""
+    backoff: int = FIRST_RETRY * 2 ** min(failures - 1, 16)
+    return min(interval, backoff)
