@@ -289,3 +289,17 @@ def test_no_inventory_means_no_sync_set(project: Path) -> None:
     path.write_text(path.read_text().replace("#   inventory: [Namespace, Node]\n", ""))
     text = _render(project)["gatekeeper/sync.yaml"]
     assert text == HEADER + "# No rule reads data.inventory, so nothing is synced.\n"
+
+
+def test_rule_pages_name_every_expanded_kind_and_its_expansion_template(project: Path) -> None:
+    """The pages are written from the ExpansionTemplates themselves, so adding a kind to one reaches the docs."""
+    files = _render(project)
+    expansions = _load(files["gatekeeper/expansion.yaml"])
+    page = files["docs/rules/BND010.md"]
+    decides = page[page.index("## What decides it") : page.index("## Fix")]
+    for template in expansions:
+        assert f"(`{template['metadata']['name']}`)" in decides
+        for target in template["spec"]["applyTo"]:
+            for kind in target["kinds"]:
+                assert f"{kind}s" in decides
+    assert "ReplicationControllers" in decides and "PodTemplates (`boundary-expand-podtemplates`)" in decides

@@ -114,7 +114,8 @@ def _how_to(exemption: Exemption) -> list[str]:
     return [
         f"# {exemption.rule} no longer applies to objects labelled {exemption.label}. Accept a finding by setting it",
         "# where the object's owner and its reviewers see it: on a Pod's metadata.labels, on a workload's pod template",
-        "# (spec.template.metadata.labels; a CronJob's spec.jobTemplate.spec.template.metadata.labels), e.g.",
+        "# (spec.template.metadata.labels; a CronJob's spec.jobTemplate.spec.template.metadata.labels; a",
+        "# PodTemplate's template.metadata.labels), e.g.",
         f'#   {exemption.label}: "accepted"',
     ]
 

@@ -337,7 +337,7 @@ def render(catalog: Catalog) -> dict[str, str]:
     files["gatekeeper/kustomization.yaml"] = dump_yaml([_kustomization(catalog)]).replace(
         HEADER, HEADER + KUSTOMIZATION_COMMENT, 1
     )
-    files.update(render_rule_docs(catalog, PARAMETERS, SYNC_GROUPS))
+    files.update(render_rule_docs(catalog, PARAMETERS, SYNC_GROUPS, _expansion_templates()))
     return dict(sorted(files.items()))
 
 

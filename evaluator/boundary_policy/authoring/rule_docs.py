@@ -17,10 +17,15 @@ SyncGroups = Sequence[tuple[str, tuple[str, ...], tuple[str, ...]]]
 
 
 def render_rule_docs(
-    catalog: Catalog, parameters: Mapping[str, Mapping[str, Any]], sync_groups: SyncGroups
+    catalog: Catalog,
+    parameters: Mapping[str, Mapping[str, Any]],
+    sync_groups: SyncGroups,
+    expansions: Sequence[Mapping[str, Any]],
 ) -> dict[str, str]:
-    """Every rule's page and the index, keyed by path relative to the project root."""
-    files = {docs_path(rule.id): _rule_page(rule, catalog, parameters, sync_groups) for rule in catalog}
+    """Every rule's page and the index, keyed by path relative to the project root. `expansions` are the
+    ExpansionTemplates generate writes: the pages name the kinds they expand from them, so the two cannot drift."""
+    expanded = _expanded_kinds(expansions)
+    files = {docs_path(rule.id): _rule_page(rule, catalog, parameters, sync_groups, expanded) for rule in catalog}
     files["docs/rules/README.md"] = _index(catalog)
     return files
 
@@ -30,7 +35,11 @@ def _table_cell(text: str) -> str:
 
 
 def _rule_page(
-    rule: CatalogRule, catalog: Catalog, parameters: Mapping[str, Mapping[str, Any]], sync_groups: SyncGroups
+    rule: CatalogRule,
+    catalog: Catalog,
+    parameters: Mapping[str, Mapping[str, Any]],
+    sync_groups: SyncGroups,
+    expanded: str,
 ) -> str:
     info = rule.info
     source = _from_docs(rule.source, catalog)
@@ -47,7 +56,7 @@ def _rule_page(
     out = [MARKDOWN_HEADER, f"# {info.id}: {info.title}\n\n", "| | |\n|---|---|\n"]
     out += [f"| {name} | {value} |\n" for name, value in rows]
     out += ["\n## Description\n\n", info.description, "\n"]
-    out += ["\n## What decides it\n\n", _decides(rule), "\n"]
+    out += ["\n## What decides it\n\n", _decides(rule, expanded), "\n"]
     out += ["\n## Fix\n\n", info.fix, "\n"]
     if rule.related:
         out.append("\n## Related resources\n\n")
@@ -62,13 +71,25 @@ def _from_docs(path: Path, catalog: Catalog) -> str:
     return path.relative_to(catalog.policies.parent).as_posix()
 
 
-def _decides(rule: CatalogRule) -> str:
+def _expanded_kinds(expansions: Sequence[Mapping[str, Any]]) -> str:
+    """'Deployments … (`boundary-expand-workloads`), CronJobs (`boundary-expand-cronjobs`)': what each expands."""
+    groups = []
+    for template in expansions:
+        kinds = [f"{kind}s" for target in template["spec"]["applyTo"] for kind in target["kinds"]]
+        groups.append(f"{_series(kinds)} (`{template['metadata']['name']}`)")
+    return _series(groups)
+
+
+def _series(items: Sequence[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _decides(rule: CatalogRule, expanded: str) -> str:
     parts = [rule.decides.strip()] if rule.decides else []
     if rule.enforced:
         parts.append(
-            "The template reviews Pods. Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs and CronJobs are "
-            "reviewed through their pod templates (`gatekeeper/expansion.yaml`), so their findings read "
-            "`[Implied by boundary-expand-…]`."
+            f"The template reviews Pods. {expanded} are reviewed through their pod templates "
+            "(`gatekeeper/expansion.yaml`), so their findings read `[Implied by <that ExpansionTemplate>]`."
         )
         if rule.inventory:
             parts.append("Besides the pod, it reads the synced " + _kinds(rule.inventory) + " from `data.inventory`.")
@@ -80,8 +101,7 @@ def _decides(rule: CatalogRule) -> str:
 
 
 def _kinds(kinds: Sequence[str]) -> str:
-    names = [f"`{kind}`" for kind in kinds]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    return _series([f"`{kind}`" for kind in kinds])
 
 
 def _inventory(rule: CatalogRule, sync_groups: SyncGroups) -> str:
