@@ -92,6 +92,20 @@ func bp_eval(policy C.uintptr_t, query *C.char, queryLength C.size_t, inputs *C.
 	return reply(map[string]any{"results": results})
 }
 
+// bp_configure takes {"memory_limit": bytes} (0: none) and returns {} or {"errors": [...]}. The limit
+// bounds the Go runtime's memory (softly) and the live heap of each evaluation (the watchdog).
+//
+//export bp_configure
+func bp_configure(request *C.char, length C.size_t) (out *C.char) {
+	defer guard(&out)
+	var settings Settings
+	if err := json.Unmarshal(bytesOf(request, length), &settings); err != nil {
+		return reply(map[string]any{"errors": []Error{{Code: "invalid_request", Message: err.Error()}}})
+	}
+	configure(settings)
+	return reply(map[string]any{})
+}
+
 //export bp_close
 func bp_close(policy C.uintptr_t) {
 	defer func() { _ = recover() }() // closing twice is harmless

@@ -126,24 +126,31 @@ func (p *Policy) evaluate(query string, inputs []byte) ([]Outcome, []Error) {
 	}
 	q := p.prepare(query)
 	outcomes := make([]Outcome, array.Len())
+	watch := startWatchdog()
+	defer watch.stop()
 	for i := range outcomes {
 		if q.err != nil {
 			outcomes[i] = Outcome{Errors: q.err}
 			continue
 		}
-		outcomes[i] = evalOne(q.query, array.Elem(i).Value)
+		ctx, release := watch.context()
+		outcomes[i] = evalOne(ctx, q.query, array.Elem(i).Value)
+		if stopped := watch.stopped(ctx); stopped != nil {
+			outcomes[i] = Outcome{Errors: []Error{*stopped}}
+		}
+		release()
 	}
 	return outcomes, nil
 }
 
-func evalOne(q rego.PreparedEvalQuery, input ast.Value) (outcome Outcome) {
+func evalOne(ctx context.Context, q rego.PreparedEvalQuery, input ast.Value) (outcome Outcome) {
 	// A panic inside OPA while evaluating one input is that input's error, not the process's end.
 	defer func() {
 		if r := recover(); r != nil {
 			outcome = Outcome{Errors: []Error{{Code: "eval_internal_error", Message: fmt.Sprintf("panic: %v", r)}}}
 		}
 	}()
-	results, err := q.Eval(context.Background(), rego.EvalParsedInput(input))
+	results, err := q.Eval(ctx, rego.EvalParsedInput(input))
 	if err != nil {
 		return Outcome{Errors: toErrors(err, "eval_error")}
 	}

@@ -15,9 +15,10 @@ from typing import Any, BinaryIO
 from boundary_policy.authoring.catalog import CatalogError, bundled_catalog
 from boundary_policy.bundle import BundleNotFoundError
 from boundary_policy.engine import Engine, open_engine
+from boundary_policy.engine.memory import ENV as MEMORY_SETTING
 from boundary_policy.errors import BoundaryPolicyError
 from boundary_policy.findings import note_finding, to_findings
-from boundary_policy.gatekeeper.client import Client
+from boundary_policy.gatekeeper.client import Client, Stopped
 from boundary_policy.gatekeeper.constraints import is_constraint
 from boundary_policy.gatekeeper.policy_files import (
     PolicyDocuments,
@@ -81,6 +82,9 @@ class EvalResult:
     (every Constraint counts as "Constraint")."""
     recognition: Recognition | None = None
     """The workloads recognised as running Boundary, and why (recognition.py)."""
+    errors: list[str] = field(default_factory=list)
+    """What failed without stopping the run (an evaluation the engine stopped): the report is still written,
+    and the command exits 2 with one line each."""
 
 
 def load_policies(
@@ -107,8 +111,8 @@ def _catalog_rules() -> dict[str, RuleInfo]:
         return {}
 
 
-_Reviewed = tuple[list[Finding], list[LoadProblem], list[str]]
-"""Findings on the objects, problems of the policy set that stop the run, warnings."""
+_Reviewed = tuple[list[Finding], list[LoadProblem], list[str], list[Stopped]]
+"""Findings on the objects, problems of the policy set that stop the run, warnings, stopped evaluations."""
 
 
 def _review(
@@ -125,7 +129,7 @@ def _review(
     fatal = [p for p in evaluation.problems if p.file not in manifest_files]
     in_manifests = [p for p in evaluation.problems if p.file in manifest_files]
     findings = to_findings(evaluation.violations, [*in_manifests, *evaluation.object_problems])
-    return findings, fatal, evaluation.warnings
+    return findings, fatal, evaluation.warnings, evaluation.stopped
 
 
 def _ignore(_: str) -> None:
@@ -205,9 +209,9 @@ def run_eval(
     jobs = 1 if options.opa_url else job_count(options.jobs, len(documents))
     progress(f"evaluating {_plural(len(documents), 'resource')} with {_plural(len(policies.templates), 'template')}…")
     if jobs <= 1:
-        findings, fatal, warnings = _review(engine, policies, documents, data, manifest_files, progress)
+        findings, fatal, warnings, stopped = _review(engine, policies, documents, data, manifest_files, progress)
     else:
-        findings, fatal, warnings = _review_parallel(options, policies, documents, data, manifest_files, jobs)
+        findings, fatal, warnings, stopped = _review_parallel(options, policies, documents, data, manifest_files, jobs)
     findings += to_findings([], [p for p in policy_problems if p.file in manifest_files])
     fatal = [p for p in policy_problems if p.file not in manifest_files] + fatal
     if fatal:
@@ -227,7 +231,21 @@ def run_eval(
         warnings=list(dict.fromkeys([*([no_nodes] if no_nodes else []), *warnings])),
         policy_objects=_policy_kinds(found),
         recognition=recognition,
+        errors=_stopped_lines(stopped),
     )
+
+
+def _stopped_lines(stopped: Sequence[Stopped]) -> list[str]:
+    """One line per template whose evaluations the engine stopped, naming the first resource."""
+    by_template: dict[str, list[Stopped]] = {}
+    for entry in stopped:
+        by_template.setdefault(entry.template, []).append(entry)
+    lines = []
+    for template, entries in by_template.items():
+        first = entries[0]
+        more = f" and {_plural(len(entries) - 1, 'other resource')}" if len(entries) > 1 else ""
+        lines.append(f'template "{template}" on {first.resource}{more}: {first.reason} ({MEMORY_SETTING} sets it)')
+    return lines
 
 
 def _review_parallel(
@@ -254,4 +272,5 @@ def _review_parallel(
     findings = [f for part in parts for f in part[0]]
     fatal = list(dict.fromkeys(p for part in parts for p in part[1]))
     warnings = [w for part in parts for w in part[2]]
-    return findings, fatal, warnings
+    stopped = [s for part in parts for s in part[3]]
+    return findings, fatal, warnings, stopped

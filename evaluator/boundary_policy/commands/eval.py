@@ -238,6 +238,8 @@ def command(
     result.findings = settings.finding_filter.apply(result.findings)
     failing = [f for f in result.findings if SEVERITY_RANK[f.severity] >= SEVERITY_RANK[fail_on]]
     exit_code = EXIT_FINDINGS if failing else EXIT_OK
+    if result.errors:  # the report is still written: what was evaluated stands
+        exit_code = EXIT_ERROR
     report = Report(
         findings=result.findings,
         resources=result.resources,
@@ -259,6 +261,8 @@ def command(
         from boundary_policy.reporters.github import step_summary_markdown
 
         append_step_summary(step_summary_markdown(report), summary_path)
+    for line in result.errors:
+        click.echo(f"boundary-policy: error: {line}", err=True)
     if exit_code not in (EXIT_OK, EXIT_FINDINGS):
         raise SystemExit(EXIT_ERROR)
     raise SystemExit(exit_code)

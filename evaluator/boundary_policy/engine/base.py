@@ -18,6 +18,7 @@ from boundary_policy.model import JSON
 
 __all__ = [
     "BATCH_SIZE",
+    "MEMORY_LIMIT_CODE",
     "RESULT_VAR",
     "UNDEFINED",
     "CompiledPolicy",
@@ -35,7 +36,10 @@ __all__ = [
     "kind_of_code",
 ]
 
-ErrorKind = Literal["parse", "compile", "eval"]
+ErrorKind = Literal["parse", "compile", "eval", "memory"]
+"""`memory`: the embedded engine stopped an evaluation whose live heap passed its limit (engine/memory.py)."""
+
+MEMORY_LIMIT_CODE = "eval_memory_limit_error"
 RegoVersion = Literal["v0", "v1"]
 
 RESULT_VAR = "__bp_result"
@@ -133,6 +137,8 @@ def error_from_json(kind: ErrorKind, error: dict[str, JSON]) -> EngineError:
 
 
 def kind_of_code(code: str) -> ErrorKind:
+    if code == MEMORY_LIMIT_CODE:
+        return "memory"
     if code == "rego_parse_error":
         return "parse"
     if code.startswith("rego_"):

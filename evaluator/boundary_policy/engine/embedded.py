@@ -22,6 +22,7 @@ from boundary_policy.engine.base import (
     error_from_json,
     kind_of_code,
 )
+from boundary_policy.engine.memory import engine_memory_limit
 from boundary_policy.model import JSON
 
 __all__ = ["CHUNK", "EmbeddedEngine", "EmbeddedPolicy", "available"]
@@ -86,6 +87,9 @@ class EmbeddedPolicy:
 
 class EmbeddedEngine:
     name = "embedded"
+
+    def __init__(self) -> None:
+        engine_memory_limit()  # a bad BOUNDARY_POLICY_ENGINE_MEMORY fails here, before the run
 
     def compile(
         self, modules: Sequence[Module], data: JSON = None, *, rego_version: RegoVersion = "v1"

@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from boundary_policy.engine.base import EngineUnavailable
+from boundary_policy.engine.memory import engine_memory_limit
 from boundary_policy.model import JSON
 
 LIBRARY_NAME = "libbpopa.dylib" if sys.platform == "darwin" else "libbpopa.so"
@@ -40,8 +42,9 @@ class Library:
     def __init__(self, path: Path) -> None:
         lib = ctypes.CDLL(str(path))
         # Replies are malloc'd C strings: kept as raw pointers so they can be handed back to bp_free.
-        for name in ("bp_version", "bp_compile", "bp_eval"):
+        for name in ("bp_version", "bp_configure", "bp_compile", "bp_eval"):
             getattr(lib, name).restype = ctypes.c_void_p
+        lib.bp_configure.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
         lib.bp_compile.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
         lib.bp_eval.argtypes = [ctypes.c_uint64, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t]
         lib.bp_close.argtypes = [ctypes.c_uint64]
@@ -73,6 +76,12 @@ class Library:
         self._same_process()
         return self._reply(self._lib.bp_version())
 
+    def configure(self, memory_limit: int) -> dict[str, Any]:
+        """Bound the engine's memory (bytes, 0: none); an evaluation that passes it fails with MEMORY_LIMIT_CODE."""
+        self._same_process()
+        payload = json.dumps({"memory_limit": memory_limit}).encode()
+        return self._reply(self._lib.bp_configure(payload, len(payload)))
+
     def compile(self, request: JSON) -> dict[str, Any]:
         self._same_process()
         payload = json.dumps(request).encode()
@@ -95,9 +104,16 @@ def load() -> Library:
     if path is None:
         raise LibraryMissing(f"the embedded OPA engine ({LIBRARY_NAME}) is not built")
     try:
-        return Library(path)
+        library = Library(path)
     except OSError as error:
         raise LibraryMissing(f"the embedded OPA engine at {path} cannot be loaded: {error}") from None
+    except AttributeError as error:  # a library built from older sources lacks a function
+        raise LibraryMissing(f"the embedded OPA engine at {path} is out of date ({error}); rebuild it") from None
+    try:
+        library.configure(engine_memory_limit())
+    except EngineUnavailable as error:
+        raise LibraryMissing(str(error)) from None
+    return library
 
 
 def opa_version() -> str | None:

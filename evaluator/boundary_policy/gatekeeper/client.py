@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from boundary_policy.engine import CompiledPolicy, Engine, EngineError, Module, Outcome, RegoVersion
+from boundary_policy.engine.base import MEMORY_LIMIT_CODE
 from boundary_policy.gatekeeper.constraints import GATOR_ENFORCEMENT_POINT, Constraint, strongest_action
 from boundary_policy.gatekeeper.expansion import ExpansionFailure, Resultant, expand
 from boundary_policy.gatekeeper.match import CLUSTER_SCOPED, MatchError, matches
@@ -48,6 +49,7 @@ __all__ = [
     "AdmissionRequest",
     "Client",
     "Evaluation",
+    "Stopped",
     "Violation",
     "evaluate",
     "namespace_for",
@@ -103,6 +105,19 @@ class Evaluation:
     warnings: list[str] = field(default_factory=list)
     object_problems: list[LoadProblem] = field(default_factory=list)
     """Reviewed objects that cannot be mutated or expanded (Gatekeeper would refuse them)."""
+    stopped: list[Stopped] = field(default_factory=list)
+    """Evaluations the engine stopped (over its memory limit): no result, and the run must fail."""
+
+
+@dataclass(frozen=True)
+class Stopped:
+    """A template's evaluation on one resource that the engine stopped, and why."""
+
+    template: str
+    resource: str
+    """The object as the template saw it, e.g. `Deployment coder/ws (manifests/ws.yaml:3)`."""
+    reason: str
+    file: str
 
 
 @dataclass
@@ -442,7 +457,13 @@ class Client:
         if compile_error is not None:
             _add_problem(result, _compile_problem(template, compile_error))
             return
-        for outcome, (document, _reviewed, resultant, matched) in zip(outcomes, batch.owners, strict=True):
+        for outcome, (document, reviewed, resultant, matched) in zip(outcomes, batch.owners, strict=True):
+            if outcome.error is not None and outcome.error.kind == "memory":
+                # Not Gatekeeper's answer but the engine giving up: no violation, the run fails.
+                reason = outcome.error.message.removeprefix(f"{MEMORY_LIMIT_CODE}: ")
+                stopped = Stopped(template.name, _described(reviewed, document), reason, document.file)
+                result.stopped.append(stopped)
+                continue
             if outcome.error is not None:
                 for constraint in matched:
                     self._add(result, constraint, str(outcome.error), None, document, resultant)
@@ -577,6 +598,12 @@ def shared_query(group: Sequence[Template]) -> str:
         for t in group
     ]
     return "{" + ", ".join(parts) + "}"
+
+
+def _described(reviewed: Mapping[str, Any], document: Document) -> str:
+    name = "/".join(part for part in (meta(reviewed, "namespace"), meta(reviewed, "name")) if part)
+    where = f"{document.file}:{document.line}" if document.line else document.file
+    return f"{reviewed.get('kind') or 'object'} {name or '(unnamed)'} ({where})"
 
 
 def _compile_problem(template: Template, error: EngineError) -> LoadProblem:

@@ -224,6 +224,9 @@ def _case_error(case: Case, document: Document, evaluation: Evaluation, messages
     for problem in (*evaluation.problems, *evaluation.object_problems):
         if problem.file == document.file:
             return problem.message
+    for stopped in evaluation.stopped:
+        if stopped.file == document.file:
+            return f'template "{stopped.template}": {stopped.reason}'
     for assertion in case.assertions:
         error = check_assertion(assertion, messages)
         if error is not None:

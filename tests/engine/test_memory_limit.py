@@ -1,0 +1,76 @@
+"""A template that would exhaust memory is stopped by the embedded engine's watchdog (native/memory.go): through
+the real command, one line naming the template and the resource, exit 2, and the other findings still reported."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+from boundary_policy.engine.memory import run_memory_bound
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "engine"
+HOARD = ["--templates", str(FIXTURES / "hoard-template.yaml"), "--constraints", str(FIXTURES / "hoard-constraint.yaml")]
+# Without the watchdog the template's set would grow to about 100 GB; with it the engine gives up at this limit.
+LIMIT = "128MiB"
+
+
+def run(*args: str, memory: str = LIMIT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "boundary_policy", "eval", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "BOUNDARY_POLICY_ENGINE_MEMORY": memory},
+        check=False,
+        timeout=300,
+    )
+
+
+def test_a_template_exhausting_memory_is_one_line_and_exit_2_and_the_rest_is_reported() -> None:
+    manifests = [str(FIXTURES / "pod.yaml"), "examples/manifests/06-bottlerocket-userns-off.yaml"]
+    result = run(*manifests, "--inventory", "examples/inventory", *HOARD, "--engine", "embedded")
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(
+        'boundary-policy: error: template "k8shoard" on Pod default/p (tests/fixtures/engine/pod.yaml:1) '
+        "and 1 other resource: the evaluation was stopped: its live heap reached "
+    ), lines[0]
+    assert "over the embedded engine's memory limit of 128 MiB (BOUNDARY_POLICY_ENGINE_MEMORY sets it)" in lines[0]
+    # The bundled templates still ran on every resource, the hostile one's Deployment included.
+    assert "error  BND020  Deployment coder/coder-dave-agent-ws" in result.stdout, result.stdout
+    assert "hoarded" not in result.stdout
+
+
+def test_the_limit_holds_across_workers() -> None:
+    result = run(str(FIXTURES / "pod.yaml"), *HOARD, "--engine", "embedded", "--jobs", "2", "-o", "json")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and 'template "k8shoard" on Pod default/p' in result.stderr
+    assert json.loads(result.stdout)["summary"]["resources"] == 1  # the report is still written
+
+
+def test_a_bad_limit_setting_is_one_line_and_exit_2() -> None:
+    result = run(str(FIXTURES / "pod.yaml"), "--engine", "embedded", memory="lots")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "boundary-policy: error: BOUNDARY_POLICY_ENGINE_MEMORY='lots' is not a size such as 2GiB or 512MiB "
+        "(0: no limit)\n"
+    )
+
+
+def test_the_default_limit_is_half_the_run_memory_bound_here_an_address_space_limit() -> None:
+    eight_gib = 8 << 30
+    probe = subprocess.run(
+        [sys.executable, "-c", "from boundary_policy.engine.memory import engine_memory_limit as m; print(m())"],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if k != "BOUNDARY_POLICY_ENGINE_MEMORY"},
+        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (eight_gib, resource.RLIM_INFINITY)),
+        check=True,
+    )
+    assert int(probe.stdout) == min(eight_gib, run_memory_bound() or eight_gib) // 2
