@@ -1,4 +1,4 @@
-"""`-o json` keeps the version 1 contract of design.md §5, checked against its JSON Schema."""
+"""`-o json` keeps the version 1 contract of docs/output.md#json, checked against its JSON Schema."""
 
 from __future__ import annotations
 

@@ -35,7 +35,7 @@ __all__ = [
 DOCS_DIR = "docs/rules"
 
 ENFORCEMENT_ACTION: Mapping[str, str] = {"error": "deny", "warning": "warn", "info": "dryrun"}
-"""Severity is the default Constraint's enforcementAction (design.md §3)."""
+"""Severity is the default Constraint's enforcementAction (docs/semantics.md#split-rules)."""
 
 InventoryKind = Literal["Node", "Namespace", "ConfigMap", "Secret", "NodePool", "EC2NodeClass"]
 

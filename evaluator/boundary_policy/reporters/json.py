@@ -1,4 +1,4 @@
-"""`-o json`: the version 1 contract of design.md §5. Key order is fixed, findings are sorted, no timestamps,
+"""`-o json`: the version 1 contract of docs/output.md#json. Key order is fixed, findings are sorted, no timestamps,
 so the same run gives the same bytes."""
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 # title: Boundary containers and their effective options
 # description: >-
 #   The containers of the reviewed pod that run Coder Agent Firewall (Boundary) (lib.boundary.recognition) and the
-#   options each runs with (rules.md §3.3, §7.7): jail type and no_user_namespace from command-line flag > env >
-#   mounted config file > boundary-policy/ pod annotation > default, plus the declared Boundary version.
+#   options each runs with (docs/semantics.md#effective-options, docs/semantics.md#precedence): jail type and
+#   no_user_namespace from command-line flag > env > mounted config file > boundary-policy/ pod annotation >
+#   default, plus the declared Boundary version.
 package lib.boundary
 
 import data.lib.boundary.annotations
@@ -74,7 +75,8 @@ recognised(obj, parameters) := [object.union(entry, {
 # The Boundary containers of the reviewed pod.
 containers := recognised(k8s.pod, k8s.params)
 
-# Boundary containers whose jail type is known to be nsjail / landjail (an invalid type is BND001's alone, §7.8).
+# Boundary containers whose jail type is known to be nsjail / landjail (an invalid type is BND001's alone:
+# docs/semantics.md#invalid-jail-type).
 nsjail := [c | some c in containers; c.jail.value == "nsjail"]
 
 landjail := [c | some c in containers; c.jail.value == "landjail"]

@@ -1,10 +1,10 @@
 # METADATA
 # title: Linux capabilities of a container
 # description: >-
-#   The effective bounding set containerd gives a container (rules.md BND010): privileged gives every capability;
-#   otherwise containerd's default set, add ALL, drop ALL, then individual adds, then individual drops (a
-#   capability both added and dropped is dropped). Names compare case-insensitively; a CAP_ prefix counts as the
-#   capability it names (rules.md §7.1; BND011 reports the prefix itself).
+#   The effective bounding set containerd gives a container (docs/semantics.md#capabilities): privileged gives
+#   every capability; otherwise containerd's default set, add ALL, drop ALL, then individual adds, then individual
+#   drops (a capability both added and dropped is dropped). Names compare case-insensitively; a CAP_ prefix
+#   counts as the capability it names (docs/semantics.md#cap-prefix; BND011 reports the prefix itself).
 package lib.capabilities
 
 # containerd's default capability set (CRI defaults, same as Docker's).

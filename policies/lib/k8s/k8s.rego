@@ -97,7 +97,7 @@ image_uid(image, parameters) := uid if {
 	uid := uids[0]
 }
 
-# Is the container known to run as non-root (rules.md §7.10): runAsUser > 0 or runAsNonRoot true, container
+# Is the container known to run as non-root (docs/semantics.md#non-root): runAsUser > 0 or runAsNonRoot true, container
 # over pod, else the image's default user from parameter imageUsers. Pods in their own user namespace
 # (hostUsers: false) stay unknown.
 non_root(obj, entry, parameters) if {

@@ -2,7 +2,7 @@
 # title: Pod Security Admission levels and the nsjail container
 # description: >-
 #   The Pod Security Admission labels of the pod's namespace (a synced Namespace) and what in an nsjail
-#   container the baseline and restricted levels forbid (rules.md BND050/051, §7.9): added capabilities
+#   container the baseline and restricted levels forbid (BND050/051, docs/semantics.md#pod-security): added capabilities
 #   outside the baseline set (NET_ADMIN, SYS_ADMIN), privileged, Unconfined seccomp.
 package lib.podsecurity
 

@@ -1,9 +1,9 @@
 # METADATA
 # title: Seccomp profile of a container
 # description: >-
-#   The seccomp profile a manifest sets for a container (rules.md §3.3): privileged always runs Unconfined, then
-#   the container's securityContext.seccompProfile, then the pod's. Legacy seccomp annotations are ignored by
-#   kubelets since v1.25 and are never counted (BND015 reports them).
+#   The seccomp profile a manifest sets for a container (docs/semantics.md#seccomp): privileged always runs
+#   Unconfined, then the container's securityContext.seccompProfile, then the pod's. Legacy seccomp annotations
+#   are ignored by kubelets since v1.25 and are never counted (BND015 reports them).
 package lib.seccomp
 
 import data.lib.capabilities

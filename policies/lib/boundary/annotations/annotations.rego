@@ -1,8 +1,9 @@
 # METADATA
 # title: Boundary pod annotations
 # description: >-
-#   The boundary-policy/ annotations a pod (template) declares what its manifest cannot show with (rules.md §6):
-#   which containers run Boundary, and its jail type, no-user-namespace option and version.
+#   The boundary-policy/ annotations a pod (template) declares what its manifest cannot show with
+#   (docs/semantics.md#annotations): which containers run Boundary, and its jail type, no-user-namespace option
+#   and version.
 package lib.boundary.annotations
 
 container := "boundary-policy/container"

@@ -1,14 +1,15 @@
 # METADATA
 # title: Boundary's mounted config
 # description: >-
-#   The Boundary config file a container sees from a ConfigMap or Secret volume whose object is synced (rules.md
-#   §7.13): at the path --config or BOUNDARY_CONFIG gives, else at .../coder_boundary/config.yaml.
+#   The Boundary config file a container sees from a ConfigMap or Secret volume whose object is synced
+#   (docs/semantics.md#mounted-config): at the path --config or BOUNDARY_CONFIG gives, else at
+#   .../coder_boundary/config.yaml.
 package lib.boundary.config
 
 import data.lib.boundary.commandline
 import data.lib.k8s
 
-# The files a container sees from ConfigMap/Secret volumes whose object is synced (rules.md §7.13):
+# The files a container sees from ConfigMap/Secret volumes whose object is synced (docs/semantics.md#mounted-config):
 # [{"path": "/home/coder/.config/coder_boundary/config.yaml", "text": "...", "field": [... "volumeMounts", k]}].
 mounted_files(obj, entry) := [file |
 	some k, mount in object.get(entry.container, "volumeMounts", [])

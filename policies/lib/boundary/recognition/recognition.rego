@@ -1,9 +1,10 @@
 # METADATA
 # title: Boundary recognition
 # description: >-
-#   Which containers of a pod run Coder Agent Firewall (Boundary) (rules.md §3.2): the boundary-policy/container
-#   annotation, else any signal (Boundary's env vars, a launcher on the command line, its flags, a mounted config),
-#   else parameter boundaryWorkspaces or a pod-level boundary-policy/ annotation for the workspace container.
+#   Which containers of a pod run Coder Agent Firewall (Boundary) (docs/semantics.md#recognition): the
+#   boundary-policy/container annotation, else any signal (Boundary's env vars, a launcher on the command line, its
+#   flags, a mounted config), else parameter boundaryWorkspaces or a pod-level boundary-policy/ annotation for the
+#   workspace container.
 package lib.boundary.recognition
 
 import data.lib.boundary.annotations
@@ -11,8 +12,9 @@ import data.lib.boundary.commandline
 import data.lib.boundary.config
 import data.lib.k8s
 
-# Env vars only Boundary reads (rules.md §3.2 signal 2). The weak ones (CODER_AGENT_BOUNDARY_LOG_PROXY_SOCKET_PATH,
-# PROXY_PORT, DISABLE_AUDIT_LOGS) never recognise Boundary (§7.6).
+# Env vars only Boundary reads (docs/semantics.md#recognition, signal 2). The weak ones
+# (CODER_AGENT_BOUNDARY_LOG_PROXY_SOCKET_PATH, PROXY_PORT, DISABLE_AUDIT_LOGS) never recognise Boundary
+# (docs/semantics.md#weak-signals).
 env_names := {
 	"BOUNDARY_JAIL_TYPE", "BOUNDARY_NO_USER_NAMESPACE", "BOUNDARY_CONFIG", "BOUNDARY_ALLOW", "BOUNDARY_LOG_DIR",
 	"BOUNDARY_LOG_LEVEL", "BOUNDARY_USE_REAL_DNS", "BOUNDARY_PPROF", "BOUNDARY_PPROF_PORT",
