@@ -34,7 +34,7 @@ from boundary_policy.loading import LoadLimits, LoadResult, Skip, load_inventory
 from boundary_policy.model import Document, Finding, LoadProblem, RuleInfo
 from boundary_policy.recognition import Recognition, recognise
 from boundary_policy.scope import crd_scopes, with_default_namespace
-from boundary_policy.workers import WorkerDied, job_count, run_chunks
+from boundary_policy.workers import WorkerDied, advance, job_count, run_chunks
 
 __all__ = ["EvalOptions", "EvalResult", "PipelineError", "Progress", "load_policies", "run_eval"]
 
@@ -121,9 +121,9 @@ def _review(
     manifests: Sequence[Document],
     data: Sequence[Any],
     manifest_files: frozenset[str],
-    progress: Progress | None = None,
+    counted: Callable[[int, int], None] | None = None,
 ) -> _Reviewed:
-    counted = _Counted(progress, len(manifests)) if progress is not None else None
+    """`counted(evaluations done, of total)` is told how far the review is."""
     evaluation = Client(engine, policies, progress=counted).review(manifests, data)
     # A template among the manifests that cannot run is a finding there, like any broken manifest.
     fatal = [p for p in evaluation.problems if p.file not in manifest_files]
@@ -141,7 +141,7 @@ def _plural(count: int, word: str) -> str:
 
 
 class _Counted:
-    """The client's (evaluations done, total) as resources done and a rate, a few times a second at most."""
+    """Resources done of all, and the rate, shown a few times a second at most."""
 
     def __init__(self, progress: Progress, resources: int) -> None:
         self.progress = progress
@@ -149,13 +149,30 @@ class _Counted:
         self.start = self.shown = time.monotonic()
 
     def __call__(self, done: int, total: int) -> None:
+        """The client's (evaluations done, total), as resources."""
+        self.show(self.resources * done // total if total else self.resources)
+
+    def show(self, finished: int) -> None:
         now = time.monotonic()
-        if now - self.shown < 0.2 and done < total:
+        if now - self.shown < 0.2 and finished < self.resources:
             return
         self.shown = now
-        finished = self.resources * done // total if total else self.resources
         rate = finished / (now - self.start) if now > self.start else 0.0
         self.progress(f"evaluated {finished:,} of {_plural(self.resources, 'resource')} ({rate:,.0f}/s)")
+
+
+class _Advancing:
+    """In a worker: the client's (evaluations done, total) over its chunk, added to the workers' shared count as
+    resources (workers.advance), so the parent can show the run's count."""
+
+    def __init__(self, resources: int) -> None:
+        self.resources = resources
+        self.reported = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        finished = self.resources * done // total if total else self.resources
+        advance(finished - self.reported)
+        self.reported = finished
 
 
 def _limits(options: EvalOptions) -> LoadLimits:
@@ -209,9 +226,12 @@ def run_eval(
     jobs = 1 if options.opa_url else job_count(options.jobs, len(documents))
     progress(f"evaluating {_plural(len(documents), 'resource')} with {_plural(len(policies.templates), 'template')}…")
     if jobs <= 1:
-        findings, fatal, warnings, stopped = _review(engine, policies, documents, data, manifest_files, progress)
+        counted = _Counted(progress, len(documents))
+        findings, fatal, warnings, stopped = _review(engine, policies, documents, data, manifest_files, counted)
     else:
-        findings, fatal, warnings, stopped = _review_parallel(options, policies, documents, data, manifest_files, jobs)
+        findings, fatal, warnings, stopped = _review_parallel(
+            options, policies, documents, data, manifest_files, jobs, _Counted(progress, len(documents))
+        )
     findings += to_findings([], [p for p in policy_problems if p.file in manifest_files])
     fatal = [p for p in policy_problems if p.file not in manifest_files] + fatal
     if fatal:
@@ -255,18 +275,21 @@ def _review_parallel(
     data: list[Any],
     manifest_files: frozenset[str],
     jobs: int,
+    counted: _Counted,
 ) -> _Reviewed:
-    """Split the documents across forked workers; each opens its own engine (Go does not survive a fork)."""
+    """Split the documents across forked workers; each opens its own engine (Go does not survive a fork) and
+    adds the resources it has done to a shared count, which `counted` shows."""
 
     def review_chunk(chunk: tuple[int, int]) -> _Reviewed:
         engine = open_engine(options.engine_name, opa_bin=options.opa_bin, opa_url=options.opa_url)
+        advancing = _Advancing(chunk[1] - chunk[0])
         try:
-            return _review(engine, policies, documents[chunk[0] : chunk[1]], data, manifest_files)
+            return _review(engine, policies, documents[chunk[0] : chunk[1]], data, manifest_files, advancing)
         finally:
             engine.close()
 
     try:
-        parts = run_chunks(review_chunk, len(documents), jobs)
+        parts = run_chunks(review_chunk, len(documents), jobs, counted.show)
     except WorkerDied as error:
         raise PipelineError(str(error)) from None
     findings = [f for part in parts for f in part[0]]

@@ -11,16 +11,19 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from boundary_policy.errors import BoundaryPolicyError
 
-__all__ = ["MAX_JOBS", "WorkerDied", "job_count", "run_chunks"]
+__all__ = ["MAX_JOBS", "PROGRESS_EVERY", "WorkerDied", "advance", "job_count", "run_chunks"]
 
 MAX_JOBS = 64
 """Never more workers than this, whatever the CPU count: each holds a copy of the work and an engine."""
+
+PROGRESS_EVERY = 0.2
+"""Seconds between two looks at the workers' shared count while they run."""
 
 T = TypeVar("T")
 
@@ -40,18 +43,39 @@ def _run(chunk: tuple[int, int]) -> Any:
     return _TASK["work"](chunk)
 
 
-def run_chunks(work: Callable[[tuple[int, int]], T], size: int, jobs: int) -> list[T]:
+def advance(items: int) -> None:
+    """Called by `work` in a worker: `items` more items of its chunk are done (a no-op outside run_chunks)."""
+    done = _TASK.get("done")
+    if done is not None and items:
+        with done.get_lock():
+            done.value += items
+
+
+def run_chunks(
+    work: Callable[[tuple[int, int]], T], size: int, jobs: int, progress: Callable[[int], None] | None = None
+) -> list[T]:
     """`work` over [start, end) chunks of range(size) in `jobs` forked processes, results in chunk order.
 
     `work` and whatever it reads are inherited through the fork, not pickled; only chunk bounds and results
-    cross between processes. Raises WorkerDied when a worker dies.
+    cross between processes, and a counter in shared memory that `advance` adds to. While the workers run,
+    `progress(items done by all of them)` is called in this process every PROGRESS_EVERY seconds. Raises
+    WorkerDied when a worker dies.
     """
     step = -(-size // jobs)
     chunks = [(start, min(start + step, size)) for start in range(0, size, step)]
-    _TASK["work"] = work
+    context = multiprocessing.get_context("fork")
+    done = context.Value("q", 0)
+    _TASK.update(work=work, done=done)
     try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(_run, chunks))
+        with ProcessPoolExecutor(jobs, mp_context=context) as pool:
+            futures = [pool.submit(_run, chunk) for chunk in chunks]
+            pending = set(futures)
+            while pending and progress is not None:
+                finished, pending = wait(pending, timeout=PROGRESS_EVERY, return_when=FIRST_EXCEPTION)
+                if any(future.exception() for future in finished):
+                    break
+                progress(done.value)
+            return [future.result() for future in futures]
     except BrokenProcessPool:
         raise WorkerDied(
             "a worker process of --jobs died before it finished (killed, or out of memory?); "

@@ -219,14 +219,14 @@ def test_no_path_and_no_config_is_a_usage_error(tmp_path: Path) -> None:
 # --- progress -------------------------------------------------------------------------------------------
 
 
-def _stderr_on_a_terminal(args: list[str], cwd: Path) -> str:
+def _stderr_on_a_terminal(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
     leader, follower = pty.openpty()
     process = subprocess.Popen(
         [sys.executable, "-m", "boundary_policy", "eval", *args],
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=follower,
-        env={**os.environ, "NO_COLOR": "1"},
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
     )
     os.close(follower)
     chunks: list[bytes] = []
@@ -243,8 +243,12 @@ def _stderr_on_a_terminal(args: list[str], cwd: Path) -> str:
     return b"".join(chunks).decode("utf-8", "replace")
 
 
-def test_progress_counts_resources_on_a_terminal_only(tmp_path: Path) -> None:
-    # Enough workloads for several progress steps: copies of one example Deployment under other names.
+COLOUR = re.compile(r"\x1b\[[0-9;]*[1-9][0-9;]*m")  # an SGR sequence that sets something (not a reset)
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Enough workloads for several progress steps: copies of one example Deployment under other names."""
     (deployment,) = [
         d
         for d in yaml.safe_load_all((EXAMPLES / "manifests" / "06-bottlerocket-userns-off.yaml").read_text())
@@ -255,15 +259,32 @@ def test_progress_counts_resources_on_a_terminal_only(tmp_path: Path) -> None:
         copy = json.loads(json.dumps(deployment))
         copy["metadata"]["name"] = f"ws-{index}"
         copies.append(copy)
-    (tmp_path / "many.yaml").write_text(yaml.safe_dump_all(copies))
-    args = [str(tmp_path / "many.yaml"), "-i", str(EXAMPLES / "inventory"), "-o", "json"]
+    path = tmp_path_factory.mktemp("progress") / "many.yaml"
+    path.write_text(yaml.safe_dump_all(copies))
+    return path
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_progress_counts_resources_on_a_terminal_only(many: Path, jobs: str) -> None:
+    """With --jobs the workers add to a shared count, so the line counts as it does in one process."""
+    args = [str(many), "-i", str(EXAMPLES / "inventory"), "-o", "json", "--jobs", jobs]
     shown = _stderr_on_a_terminal(args, ROOT)
     assert "evaluating 700 resources with 25 templates" in shown
     steps = re.findall(r"evaluated ([0-9,]+) of 700 resources \(([0-9,]+)/s\)", shown)
     assert steps, shown[-2000:]
-    assert any(done != "700" for done, _ in steps)  # counted as it goes, not only at the end
-    piped = subprocess.run(
-        [sys.executable, "-m", "boundary_policy", "eval", *args], cwd=ROOT, capture_output=True, text=True
-    )
-    assert piped.returncode == 1, piped.stderr
-    assert "evaluat" not in piped.stderr
+    counts = {int(done.replace(",", "")) for done, _ in steps}
+    assert any(0 < count < 700 for count in counts), counts  # counted as it goes, not only at the end
+    assert any(rate != "0" for _, rate in steps)
+    assert not COLOUR.search(shown)  # NO_COLOR
+    if jobs == "1":
+        piped = subprocess.run(
+            [sys.executable, "-m", "boundary_policy", "eval", *args], cwd=ROOT, capture_output=True, text=True
+        )
+        assert piped.returncode == 1, piped.stderr
+        assert "evaluat" not in piped.stderr
+
+
+def test_progress_is_coloured_only_without_no_color(many: Path) -> None:
+    """The other side of the NO_COLOR check above: the same terminal gets colour when NO_COLOR is unset."""
+    args = [str(many), "-i", str(EXAMPLES / "inventory"), "-o", "json", "--jobs", "2"]
+    assert COLOUR.search(_stderr_on_a_terminal(args, ROOT, {"NO_COLOR": "", "TERM": "xterm-256color"}))

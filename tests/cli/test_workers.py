@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from boundary_policy.workers import MAX_JOBS, WorkerDied, job_count, run_chunks
+from boundary_policy.workers import MAX_JOBS, PROGRESS_EVERY, WorkerDied, advance, job_count, run_chunks
 from tests.cli.test_eval import EXAMPLES, ROOT, run
 
 
@@ -38,6 +38,22 @@ def test_a_killed_worker_is_an_error_not_a_hang() -> None:
 
 def test_results_come_back_in_chunk_order() -> None:
     assert run_chunks(lambda chunk: chunk, 10, 3) == [(0, 4), (4, 8), (8, 10)]
+
+
+def _slowly(chunk: tuple[int, int]) -> int:
+    for _ in range(*chunk):
+        time.sleep(0.02)
+        advance(1)
+    return chunk[1] - chunk[0]
+
+
+def test_progress_sees_the_workers_shared_count() -> None:
+    """Each worker adds what it has done to one count; the parent sees it grow while they run."""
+    seen: list[int] = []
+    assert run_chunks(_slowly, 60, 2, seen.append) == [30, 30]
+    assert seen == sorted(seen) and seen[-1] == 60
+    assert any(0 < count < 60 for count in seen)  # 30 items a worker, 0.6 s, looked at every PROGRESS_EVERY
+    assert len(seen) >= 0.6 / PROGRESS_EVERY - 1
 
 
 def _children(pid: int) -> list[int]:
