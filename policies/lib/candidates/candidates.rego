@@ -16,7 +16,9 @@ import data.lib.scheduling
 # --- which Nodes to read ------------------------------------------------------------------------------------
 #
 # Only inline lookups touch a Node: calling a function with a Node (or its labels) costs several times more,
-# because Gatekeeper's store hands objects over lazily and a function argument is converted whole.
+# because Gatekeeper's store hands objects over lazily and a function argument is converted whole. Inside a pass
+# over the Nodes the label key is written out (lib.nodes.compute_type): a reference to another rule per Node
+# costs more than the lookup itself.
 
 _selector := object.get(k8s.pod, ["spec", "nodeSelector"], {})
 
@@ -66,23 +68,23 @@ _fargate_everywhere contains name if {
 
 _fargate_everywhere contains name if {
 	some name, node in nodes.inventory_nodes
-	node.metadata.labels[nodes.compute_type] == "fargate"
+	node.metadata.labels["eks.amazonaws.com/compute-type"] == "fargate"
 }
 
 _fargate_everywhere contains name if {
 	some name, node in nodes.inventory_nodes
 	some taint in node.spec.taints
-	taint.key == nodes.compute_type
+	taint.key == "eks.amazonaws.com/compute-type"
 	taint.value == "fargate"
 }
 
 _fargate_node(name) if startswith(name, "fargate-")
 
-_fargate_node(name) if nodes.inventory_nodes[name].metadata.labels[nodes.compute_type] == "fargate"
+_fargate_node(name) if nodes.inventory_nodes[name].metadata.labels["eks.amazonaws.com/compute-type"] == "fargate"
 
 _fargate_node(name) if {
 	some taint in nodes.inventory_nodes[name].spec.taints
-	taint.key == nodes.compute_type
+	taint.key == "eks.amazonaws.com/compute-type"
 	taint.value == "fargate"
 }
 
@@ -93,7 +95,7 @@ auto_mode_names := _auto_mode_everywhere if {
 
 _auto_mode_everywhere contains name if {
 	some name, node in nodes.inventory_nodes
-	node.metadata.labels[nodes.compute_type] == "auto"
+	node.metadata.labels["eks.amazonaws.com/compute-type"] == "auto"
 }
 
 _auto_mode_everywhere contains name if {
@@ -101,68 +103,143 @@ _auto_mode_everywhere contains name if {
 	startswith(node.status.nodeInfo.osImage, "Bottlerocket (EKS Auto")
 }
 
-_auto_mode_node(name) if nodes.inventory_nodes[name].metadata.labels[nodes.compute_type] == "auto"
+_auto_mode_node(name) if nodes.inventory_nodes[name].metadata.labels["eks.amazonaws.com/compute-type"] == "auto"
 
 _auto_mode_node(name) if startswith(nodes.inventory_nodes[name].status.nodeInfo.osImage, "Bottlerocket (EKS Auto")
 
 # --- node groups ------------------------------------------------------------------------------------------
-
-# The label keys a node group must agree on: what the pod's scheduling reads, and what the classes and facts read.
-_label_keys := scheduling.label_keys(k8s.pod) | nodes.label_keys
-
-# Two Nodes with the same key are alike for every rule: the key is the Node reduced to the fields the scheduling
-# test, the classes and the facts read; of the name only whether it starts "fargate-" (it decides the class),
-# unless the pod's affinity matches on names. Missing fields read as lib.nodes reads them.
-_keys(names) := {name: key |
-	some name in names
-	node := nodes.inventory_nodes[name]
-	labels := object.get(node, ["metadata", "labels"], {})
-	annotations := object.get(node, ["metadata", "annotations"], {})
-	info := object.get(node, ["status", "nodeInfo"], {})
-	key := [
-		_name_part(name),
-		{k: v | some k in _label_keys; v := labels[k]},
-		{k: v | some k in nodes.fact_keys; v := annotations[k]},
-		object.get(node, ["spec", "taints"], []),
-		{
-			"osImage": object.get(info, "osImage", ""),
-			"kernelVersion": object.get(info, "kernelVersion", ""),
-			"containerRuntimeVersion": object.get(info, "containerRuntimeVersion", ""),
-			"kubeletVersion": object.get(info, "kubeletVersion", ""),
-		},
-	]
+#
+# Each rule reads one aspect of a target, and its Nodes are keyed by only the fields that aspect (and the class,
+# and the pod's scheduling) reads: every field costs a lookup per Node, and a field no rule reads (kernelVersion
+# for the userns rules, say) would only split the groups. "all" is the whole target, for tests and tools.
+_aspects := {
+	"class": {"labels": {nodes.compute_type}, "annotations": set(), "info": _class_info},
+	"userns": {
+		"labels": {nodes.compute_type, nodes.nodepool_label, "boundary-policy/max-user-namespaces"},
+		"annotations": {"boundary-policy/max-user-namespaces"},
+		"info": _class_info,
+	},
+	"seccomp": {
+		"labels": {nodes.compute_type, nodes.nodepool_label, "boundary-policy/seccomp-default"},
+		"annotations": {"boundary-policy/seccomp-default"},
+		"info": _class_info | {"kubeletVersion"},
+	},
+	"landlock": {
+		"labels": {nodes.compute_type, "boundary-policy/landlock"},
+		"annotations": {"boundary-policy/landlock"},
+		"info": _class_info | {"kernelVersion"},
+	},
+	"all": {"labels": nodes.label_keys, "annotations": nodes.fact_keys, "info": nodes.info_keys},
 }
 
-# The whole name when the pod's required affinity matches on names (matchFields): then every Node is a group of
-# its own.
-_name_part(name) := name if _reads_names
+# What lib.nodes.class reads of nodeInfo.
+_class_info := {"osImage", "containerRuntimeVersion"}
 
-else := startswith(name, "fargate-")
+# The fields of each aspect as the paths a key holds the values of, in this order, with the label keys the pod's
+# scheduling reads.
+_paths[aspect] := [path |
+	some part in [
+		[["metadata", "labels", k] | some k in sort(f.labels | scheduling.label_keys(k8s.pod))],
+		[["metadata", "annotations", k] | some k in sort(f.annotations)],
+		[["spec", "taints"]],
+		[["status", "nodeInfo", k] | some k in sort(f.info)],
+	]
+	some path in part
+] if {
+	some aspect, f in _aspects
+}
 
+# Two Nodes with the same key are alike for every rule reading that aspect: the key is the Node reduced to the
+# values of the aspect's paths (null where missing); of the name only whether it starts "fargate-" (it decides
+# the class), unless the pod's affinity matches on names. Each value is one lookup from the Node itself, the
+# cheapest way to read a synced object: binding metadata.labels first, or an inner comprehension per field, costs
+# more per Node.
+# regal ignore:external-reference
+_keys(names, aspect) := _named_keys(names, _paths[aspect]) if {
+	_reads_names
+} else := _keys_everywhere(_paths[aspect]) if {
+	# The pod's Nodes are all Nodes: no lookup by name.
+	_narrowing == "none"
+	names == _names
+} else := _keys_among(names, _paths[aspect])
+
+_named_keys(names, paths) := {name: [name, values] |
+	some name in names
+	node := nodes.inventory_nodes[name]
+	values := [object.get(node, path, null) | some path in paths]
+}
+
+_keys_everywhere(paths) := {name: [startswith(name, "fargate-"), values] |
+	some name, node in nodes.inventory_nodes
+	values := [object.get(node, path, null) | some path in paths]
+}
+
+_keys_among(names, paths) := {name: [startswith(name, "fargate-"), values] |
+	some name in names
+	node := nodes.inventory_nodes[name]
+	values := [object.get(node, path, null) | some path in paths]
+}
+
+# Whether the pod's required affinity matches on names (matchFields): then every Node is a group of its own.
 default _reads_names := false
 
 _reads_names if scheduling.reads_node_name(k8s.pod)
 
-# The group key of every Node the pod's targets are drawn from, by name.
-node_keys := _keys(_names)
+# The group key of every Node the pod's targets are drawn from, by name, per aspect; and of the Fargate Nodes
+# among them, and of those that may be Auto Mode (by class): what BND040 and BND022 read.
+node_keys := _keys(_names, "all")
 
-# The same for the Fargate Nodes among them, and for those that may be Auto Mode: what BND040 and BND022 read.
-fargate_node_keys := _keys(fargate_names)
+_class_keys := _keys(_names, "class")
 
-auto_mode_node_keys := _keys(auto_mode_names)
+_userns_keys := _keys(_names, "userns")
 
-# Which key map a target's group came from, for naming its Nodes in messages.
-_keys_of("all") := node_keys
+_seccomp_keys := _keys(_names, "seccomp")
 
-_keys_of("fargate") := fargate_node_keys
+_landlock_keys := _keys(_names, "landlock")
 
-_keys_of("auto-mode") := auto_mode_node_keys
+fargate_node_keys := _keys(fargate_names, "class")
+
+auto_mode_node_keys := _keys(auto_mode_names, "class")
+
+# Which key map a target's group came from ([names, aspect]), for naming its Nodes in messages.
+keys_of(["all", "all"]) := node_keys
+
+keys_of(["all", "class"]) := _class_keys
+
+keys_of(["all", "userns"]) := _userns_keys
+
+keys_of(["all", "seccomp"]) := _seccomp_keys
+
+keys_of(["all", "landlock"]) := _landlock_keys
+
+keys_of(["fargate", "class"]) := fargate_node_keys
+
+keys_of(["auto-mode", "class"]) := auto_mode_node_keys
 
 # A node group as a Node-shaped view, for lib.nodes and lib.scheduling.
-view(key) := {
-	"metadata": {"name": _view_name(key[0]), "labels": key[1], "annotations": key[2]},
-	"spec": {"taints": key[3]},
-	"status": {"nodeInfo": key[4]},
+view(key, aspect) := {
+	"metadata": {
+		"name": _view_name(key[0]),
+		"labels": _present(paths, key[1], "labels"),
+		"annotations": _present(paths, key[1], "annotations"),
+	},
+	"spec": {"taints": object.get(_present(paths, key[1], "spec"), "taints", [])},
+	"status": {"nodeInfo": _present(paths, key[1], "nodeInfo")},
+} if {
+	paths := _paths[aspect]
+}
+
+# The values of a key under one parent (labels, annotations, spec or nodeInfo), missing ones left out.
+_present(paths, values, parent) := {path[2]: values[i] |
+	some i, path in paths
+	path[1] == parent
+	values[i] != null
+} if {
+	parent != "spec"
+} else := {path[1]: values[i] |
+	some i, path in paths
+	path[0] == parent
+	values[i] != null
 }
 
 _view_name(part) := part if is_string(part)
@@ -171,10 +248,11 @@ _view_name(true) := "fargate-"
 
 _view_name(false) := ""
 
-# The node groups the pod can be scheduled on (spec.nodeName bypasses the scheduler), with their class and facts.
+# The node groups the pod can be scheduled on (spec.nodeName bypasses the scheduler), with their class and what
+# the aspect reads.
 _groups(keys, scan) := [_node_target(key, v, scan) |
 	some key in {key | some key in keys}
-	v := view(key)
+	v := view(key, scan[1])
 	_schedulable(v)
 ]
 
@@ -182,18 +260,31 @@ _schedulable(_) if _narrowing == "nodeName"
 
 _schedulable(v) if scheduling.schedulable(k8s.pod, v)
 
-node_groups := _groups(node_keys, "all")
+node_groups := _groups(node_keys, ["all", "all"])
 
-_node_target(key, v, scan) := {
-	"origin": "inventory",
-	"scan": scan,
-	"key": key,
-	"class": nodes.class(v),
-	"userns": nodes.userns(v),
-	"seccomp_default": nodes.seccomp_default(v),
+_node_target(key, v, scan) := object.union(
+	{"origin": "inventory", "scan": scan, "key": key, "class": nodes.class(v)},
+	_aspect_fields(scan[1], v),
+)
+
+_aspect_fields("class", _) := {}
+
+_aspect_fields("userns", v) := _userns_fields(v)
+
+_aspect_fields("seccomp", v) := _seccomp_fields(v)
+
+_aspect_fields("landlock", v) := _landlock_fields(v)
+
+_aspect_fields("all", v) := object.union_n([_userns_fields(v), _seccomp_fields(v), _landlock_fields(v)])
+
+_userns_fields(v) := {"userns": nodes.userns(v)}
+
+_seccomp_fields(v) := {"seccomp_default": nodes.seccomp_default(v)}
+
+_landlock_fields(v) := {
 	"landlock": nodes.landlock(v),
 	"kernel": nodes.kernel_or_null(v),
-	"kernel_version": key[4].kernelVersion,
+	"kernel_version": object.get(v.status.nodeInfo, "kernelVersion", ""),
 }
 
 # --- Karpenter and EKS Auto Mode NodePools (rules.md §7.14) -------------------------------------------------
@@ -242,43 +333,63 @@ virtual_target(c, origin, why) := {
 	"kernel_version": "",
 }
 
-# What the node-dependent rules evaluate the reviewed pod against (rules.md §7.2, §7.3, §7.14).
-targets := _fargate_targets(signal) if {
+# What the node-dependent rules evaluate the reviewed pod against (rules.md §7.2, §7.3, §7.14): every field of
+# every target, and the same with only the fields one aspect reads (what the rules use).
+targets := _targets(node_groups)
+
+class_targets := _targets(_groups(_class_keys, ["all", "class"]))
+
+userns_targets := _targets(_groups(_userns_keys, ["all", "userns"]))
+
+seccomp_targets := _targets(_groups(_seccomp_keys, ["all", "seccomp"]))
+
+landlock_targets := _targets(_groups(_landlock_keys, ["all", "landlock"]))
+
+_targets(groups) := _fargate_targets(signal, groups) if {
 	signal := scheduling.pod_fargate(k8s.pod)
 } else := ts if {
-	ts := array.concat(node_groups, pool_targets)
+	ts := array.concat(groups, pool_targets)
 	count(ts) > 0
 } else := [virtual_target(k8s.params.nodeKind, "parameter", "parameter nodeKind")] if {
 	k8s.params.nodeKind in nodes.kinds
 } else := [virtual_target("unknown", "none", "no candidate Node in the inventory and no nodeKind parameter")]
 
-_fargate_targets(signal) := ts if {
-	ts := [t | some t in node_groups; t.class == "fargate"]
+_fargate_targets(signal, groups) := ts if {
+	ts := [t | some t in groups; t.class == "fargate"]
 	count(ts) > 0
 } else := [virtual_target("fargate", "pod", sprintf("the pod's %s", [signal.text]))]
 
 # The targets that are not Fargate: an nsjail container bound for Fargate gets BND040 only (rules.md §7.4). A pod
 # bound for Fargate has none, which needs no search.
-non_fargate_targets := [] if {
+non_fargate_targets := _non_fargate(targets)
+
+non_fargate_userns_targets := _non_fargate(userns_targets)
+
+non_fargate_seccomp_targets := _non_fargate(seccomp_targets)
+
+_non_fargate(ts) := [] if {
 	scheduling.pod_fargate(k8s.pod)
-} else := [t | some t in targets; t.class != "fargate"]
+} else := [t | some t in ts; t.class != "fargate"]
 
 # The Fargate targets, what BND040 reads: for a pod not bound for Fargate only the Fargate Nodes are read (the
 # whole search only when parameter nodeKind could make the answer a declared Fargate node).
-fargate_targets := [t | some t in targets; t.class == "fargate"] if {
+fargate_targets := [t | some t in class_targets; t.class == "fargate"] if {
 	scheduling.pod_fargate(k8s.pod)
 } else := ts if {
-	ts := [t | some t in _groups(fargate_node_keys, "fargate"); t.class == "fargate"]
+	ts := [t | some t in _groups(fargate_node_keys, ["fargate", "class"]); t.class == "fargate"]
 	count(ts) > 0
-} else := [t | k8s.params.nodeKind == "fargate"; some t in targets; t.class == "fargate"]
+} else := [t | k8s.params.nodeKind == "fargate"; some t in class_targets; t.class == "fargate"]
 
 # The non-Fargate targets of class auto-mode, what BND022 reads: the Nodes that may be Auto Mode and the pools
 # (again the whole search only for parameter nodeKind).
 auto_mode_targets := ts if {
 	not scheduling.pod_fargate(k8s.pod)
-	ts := [t | some t in array.concat(_groups(auto_mode_node_keys, "auto-mode"), pool_targets); t.class == "auto-mode"]
+	ts := [t |
+		some t in array.concat(_groups(auto_mode_node_keys, ["auto-mode", "class"]), pool_targets)
+		t.class == "auto-mode"
+	]
 	count(ts) > 0
-} else := [t | k8s.params.nodeKind == "auto-mode"; some t in non_fargate_targets; t.class == "auto-mode"]
+} else := [t | k8s.params.nodeKind == "auto-mode"; some t in _non_fargate(class_targets); t.class == "auto-mode"]
 
 # --- messages ---------------------------------------------------------------------------------------------
 
@@ -304,7 +415,7 @@ summary(ts) := _listed(_members(ts), sort([[t.name, t] | some t in ts; t.origin 
 _members(ts) := sort([[name, by_key[key]] |
 	by_key := {t.key: t | some t in ts; t.origin == "inventory"}
 	some scan in {t.scan | some t in ts; t.origin == "inventory"}
-	some name, key in _keys_of(scan)
+	some name, key in keys_of(scan)
 	by_key[key]
 ])
 

@@ -46,8 +46,9 @@ _review_with(spec, parameters) := {"review": {"object": {"kind": "Pod", "spec": 
 
 # The Nodes in the groups of some targets, sorted; evaluated with the same input and inventory as the targets.
 _members(ts) := sort([name |
-	keys := {t.key | some t in ts; t.origin == "inventory"}
-	some name, key in candidates.node_keys
+	some scan in {t.scan | some t in ts; t.origin == "inventory"}
+	keys := {t.key | some t in ts; t.origin == "inventory"; t.scan == scan}
+	some name, key in candidates.keys_of(scan)
 	key in keys
 ])
 

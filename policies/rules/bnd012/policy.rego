@@ -38,7 +38,7 @@ _fix := concat("", [
 
 _exposed(c) if {
 	not capabilities.has(c.container, "SYS_ADMIN")
-	count(candidates.non_fargate_targets) > 0
+	count(candidates.non_fargate_seccomp_targets) > 0
 }
 
 violation contains {"msg": msg, "details": boundary.details("BND012", c, null, profile.field)} if {
@@ -60,7 +60,7 @@ violation contains {"msg": msg, "details": boundary.details("BND012", c, summary
 	some c in boundary.nsjail
 	_exposed(c)
 	not seccomp.explicit(k8s.pod, c)
-	failing := [t | some t in candidates.non_fargate_targets; t.seccomp_default.state == "true"]
+	failing := [t | some t in candidates.non_fargate_seccomp_targets; t.seccomp_default.state == "true"]
 	count(failing) > 0
 	summary := candidates.summary(failing)
 	field := boundary.security_context_field(c)

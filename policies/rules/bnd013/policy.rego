@@ -32,10 +32,10 @@ violation contains {"msg": msg, "details": boundary.details("BND013", c, summary
 	some c in boundary.nsjail
 	not capabilities.has(c.container, "SYS_ADMIN")
 	not seccomp.explicit(k8s.pod, c)
-	every t in candidates.non_fargate_targets {
+	every t in candidates.non_fargate_seccomp_targets {
 		t.seccomp_default.state != "true"
 	}
-	unknown := [t | some t in candidates.non_fargate_targets; t.seccomp_default.state == "unknown"]
+	unknown := [t | some t in candidates.non_fargate_seccomp_targets; t.seccomp_default.state == "unknown"]
 	count(unknown) > 0
 	summary := candidates.summary(unknown)
 	field := boundary.security_context_field(c)

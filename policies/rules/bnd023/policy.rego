@@ -27,11 +27,11 @@ import data.lib.candidates
 violation contains {"msg": msg, "details": boundary.details("BND023", c, summary.node, c.path)} if {
 	some c in boundary.nsjail
 	c.no_user_namespace.value == false
-	every t in candidates.non_fargate_targets {
+	every t in candidates.non_fargate_userns_targets {
 		t.class != "auto-mode"
 		t.userns.state != "disabled"
 	}
-	unknown := [t | some t in candidates.non_fargate_targets; t.userns.state == "unknown"]
+	unknown := [t | some t in candidates.non_fargate_userns_targets; t.userns.state == "unknown"]
 	count(unknown) > 0
 	summary := candidates.summary(unknown)
 	msg := sprintf(

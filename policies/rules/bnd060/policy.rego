@@ -31,7 +31,7 @@ import data.lib.nodes
 
 violation contains {"msg": msg, "details": boundary.details("BND060", c, summary.node, c.path)} if {
 	some c in boundary.landjail
-	failing := [t | some t in candidates.targets; nodes.landlock_fails(t)]
+	failing := [t | some t in candidates.landlock_targets; nodes.landlock_fails(t)]
 	count(failing) > 0
 	summary := candidates.summary(failing)
 	msg := sprintf(

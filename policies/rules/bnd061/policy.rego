@@ -28,10 +28,10 @@ import data.lib.nodes
 
 violation contains {"msg": msg, "details": boundary.details("BND061", c, summary.node, c.path)} if {
 	some c in boundary.landjail
-	every t in candidates.targets {
+	every t in candidates.landlock_targets {
 		not nodes.landlock_fails(t)
 	}
-	unknown := [t | some t in candidates.targets; t.landlock.state == "unknown"]
+	unknown := [t | some t in candidates.landlock_targets; t.landlock.state == "unknown"]
 	count(unknown) > 0
 	summary := candidates.summary(unknown)
 	msg := sprintf(
