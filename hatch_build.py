@@ -2,8 +2,9 @@
 
 `pip install .` and `python -m build` run it. A wheel gets the library as boundary_policy/engine/_lib/ and a
 platform tag (py3-none-<platform>: the library is Go and C, not tied to a Python version). An editable
-install builds it into the checkout's .tools/lib, where the engine looks in a source tree (as scripts/setup
-does). Building needs Go and a C compiler; native/build.py says so when they are missing.
+install puts it into the checkout's .tools/lib, where the engine looks in a source tree (as scripts/setup
+does). Both go through native/build.py's install: the committed prebuilt library on Linux x86-64 when it was
+built from these sources, else a build that needs Go and a C compiler (it says so when they are missing).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class NativeEngineHook(BuildHookInterface):  # type: ignore[misc]
         root = Path(self.root)
         native = _native_build(root)
         try:
-            library = native.build(root / ".tools" / "lib")
+            library = native.install(root / ".tools" / "lib")
         except native.BuildError as error:
             raise RuntimeError(f"boundary-policy: {error}") from None
         if version == "editable":

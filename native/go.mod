@@ -2,6 +2,8 @@ module boundary-policy/native
 
 go 1.25.0
 
+toolchain go1.26.8
+
 require github.com/open-policy-agent/opa v1.17.1
 
 require (

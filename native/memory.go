@@ -60,6 +60,7 @@ type watchdog struct {
 	limit  uint64
 	mu     sync.Mutex
 	cancel context.CancelCauseFunc
+	input  uint64 // counts the inputs, so a cancel meant for one never reaches the next
 	done   chan struct{}
 	peak   atomic.Uint64 // the live heap that stopped the last evaluation
 }
@@ -91,11 +92,14 @@ func (w *watchdog) run() {
 			continue
 		}
 		// That number counts garbage not yet collected: collect, and stop only when what is live is over.
+		w.mu.Lock()
+		input := w.input
+		w.mu.Unlock()
 		runtime.GC()
 		metrics.Read(live)
 		if used := live[0].Value.Uint64(); used > w.limit {
 			w.mu.Lock()
-			if w.cancel != nil {
+			if w.cancel != nil && w.input == input {
 				w.peak.Store(used)
 				w.cancel(errMemoryLimit)
 			}
@@ -112,6 +116,7 @@ func (w *watchdog) context() (context.Context, func()) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	w.mu.Lock()
 	w.cancel = cancel
+	w.input++
 	w.mu.Unlock()
 	return ctx, func() {
 		w.mu.Lock()

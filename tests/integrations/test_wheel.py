@@ -4,6 +4,8 @@ checkout say what they need instead."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -59,6 +61,12 @@ def test_the_wheel_carries_the_engine_policies_generated_files_and_rule_pages(wh
         "boundary_policy/_bundle/docs/rules/BND020.md",
     ):
         assert expected in names
+
+
+def test_the_wheels_engine_is_the_committed_prebuilt_library(wheel: Path) -> None:
+    manifest = json.loads((ROOT / "native" / "prebuilt" / "linux-amd64" / "manifest.json").read_text())
+    library = zipfile.ZipFile(wheel).read("boundary_policy/engine/_lib/libbpopa.so")
+    assert hashlib.sha256(library).hexdigest() == manifest["sha256"]
 
 
 def test_eval_runs_with_the_embedded_engine(installed: Path, tmp_path: Path) -> None:
