@@ -14,6 +14,7 @@ from typing import Any, BinaryIO
 
 from boundary_policy.authoring.catalog import CatalogError, bundled_catalog
 from boundary_policy.bundle import BundleNotFoundError
+from boundary_policy.bundle import sync_files as bundle_sync_files
 from boundary_policy.engine import Engine, open_engine
 from boundary_policy.engine.memory import ENV as MEMORY_SETTING
 from boundary_policy.errors import BoundaryPolicyError
@@ -28,7 +29,7 @@ from boundary_policy.gatekeeper.policy_files import (
     split_policy_documents,
 )
 from boundary_policy.gatekeeper.policy_set import PolicySet, build_policy_set
-from boundary_policy.gatekeeper.sync import inventory_objects
+from boundary_policy.gatekeeper.sync import GVK, cluster_kinds, declared_sync, inventory_objects
 from boundary_policy.inventory import inventory_problems, missing_nodes_warning
 from boundary_policy.loading import LoadLimits, LoadResult, Skip, load_inventory, load_paths
 from boundary_policy.model import Document, Finding, LoadProblem, RuleInfo
@@ -58,8 +59,9 @@ class EvalOptions:
     opa_url: str | None = None
     skip: Skip | None = None
     """What the manifest walk passes over: --exclude globs and Helm charts (selection.PathFilter)."""
-    cluster_inventory: Sequence[Document] = ()
-    """Inventory objects read from a cluster (--inventory kube:, kube/inventory.py), beside those from files."""
+    read_cluster: Callable[[Sequence[GVK]], Sequence[Document]] | None = None
+    """Reads inventory objects of these kinds from a cluster (--inventory kube:, kube/inventory.py), beside those
+    from files; called once the policy set is known, with the kinds its templates and SyncSets need."""
     exclude: Sequence[str] = ()
     """Files not to read from the manifest directories (this run's own report)."""
     namespace: str = "default"
@@ -175,6 +177,25 @@ class _Advancing:
         self.reported = finished
 
 
+def _declared_sync(options: EvalOptions, manifests: Sequence[Document]) -> list[GVK]:
+    """The kinds the SyncSets and Gatekeeper Config replicate: the bundle's, those among the user's --templates/
+    --constraints files, and those among the manifests (which `kubectl apply -f` would install)."""
+    bundled = load_paths([str(path) for path in bundle_sync_files()])
+    # Standard input was read for the policy set already; what it held is not seen here.
+    paths = [path for path in (*options.templates, *options.constraints) if path != "-"]
+    user = load_paths(paths).documents if paths else []
+    objects = [d.obj for d in (*bundled.documents, *user, *manifests)]
+    return declared_sync(objects)
+
+
+def _untold_warning(template: str) -> str:
+    return (
+        f"template {template} reads data.inventory without saying which kinds (no "
+        "metadata.gatekeeper.sh/requires-sync-data, refs that name no kind): --inventory kube: read only the "
+        "kinds the other templates and the SyncSets name; annotate it, or pass a SyncSet with --templates"
+    )
+
+
 def _limits(options: EvalOptions) -> LoadLimits:
     return LoadLimits(max_file_bytes=options.max_file_bytes)
 
@@ -203,21 +224,24 @@ def run_eval(
     inventory = LoadResult([], [], 0)
     if options.inventory:
         inventory = load_inventory(list(options.inventory), stdin=stdin, limits=_limits(options))
-    if options.cluster_inventory:
-        inventory = replace(inventory, documents=[*inventory.documents, *options.cluster_inventory])
-    broken = inventory.problems + inventory_problems(inventory.documents, inventory.sources)
-    if broken:
-        raise PipelineError("the inventory cannot be used:\n" + describe_problems(broken))
-    no_nodes = missing_nodes_warning(inventory.documents, options.inventory)
     manifests = load_paths(
         list(options.paths), stdin=stdin, limits=_limits(options), exclude=options.exclude, skip=options.skip
     )
     # Templates, Constraints, ExpansionTemplates and mutators among the manifests are what `kubectl apply -f`
     # would install: they join the policy set instead of being reviewed.
     found, documents = split_policy_documents(manifests.documents)
+    policies, policy_problems = load_policies(options.templates, options.constraints, found)
+    untold: list[str] = []
+    if options.read_cluster is not None:
+        wanted = cluster_kinds(policies.templates.values(), _declared_sync(options, manifests.documents))
+        inventory = replace(inventory, documents=[*inventory.documents, *options.read_cluster(wanted.kinds)])
+        untold = [_untold_warning(name) for name in wanted.untold]
+    broken = inventory.problems + inventory_problems(inventory.documents, inventory.sources)
+    if broken:
+        raise PipelineError("the inventory cannot be used:\n" + describe_problems(broken))
+    no_nodes = missing_nodes_warning(inventory.documents, options.inventory)
     scopes = crd_scopes(d.obj for d in (*inventory.documents, *manifests.documents))
     documents = with_default_namespace(documents, options.namespace, scopes)
-    policies, policy_problems = load_policies(options.templates, options.constraints, found)
     manifest_files = frozenset(d.file for d in manifests.documents)
     # data.inventory holds the inventory and manifest objects of the kinds the cluster would sync for these
     # templates (gatekeeper/sync.py), not every manifest as under gator test: that is memory and compile time.
@@ -248,7 +272,7 @@ def run_eval(
         files=manifests.files,
         rules=_catalog_rules(),
         paths=sorted({d.file for d in manifests.documents} | {p.file for p in manifests.problems}),
-        warnings=list(dict.fromkeys([*([no_nodes] if no_nodes else []), *warnings])),
+        warnings=list(dict.fromkeys([*([no_nodes] if no_nodes else []), *untold, *warnings])),
         policy_objects=_policy_kinds(found),
         recognition=recognition,
         errors=_stopped_lines(stopped),

@@ -29,8 +29,8 @@ EXAMPLES = Group(
 READER = "boundary-policy-inventory-reader"
 
 
-def run_eval(kubeconfig: Path, *inventory: str) -> tuple[int, list[dict[str, Any]], str]:
-    args = [sys.executable, "-m", "boundary_policy", "eval", "examples/manifests", "-o", "json", "--no-config"]
+def run_eval(kubeconfig: Path, *inventory: str, extra: tuple[str, ...] = ()) -> tuple[int, list[dict[str, Any]], str]:
+    args = [sys.executable, "-m", "boundary_policy", "eval", "examples/manifests", "-o", "json", "--no-config", *extra]
     for item in inventory:
         args += ["--inventory", item]
     env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
@@ -73,6 +73,91 @@ def test_it_reads_every_synced_kind_the_cluster_serves(example_cluster: Cluster)
     assert exported <= read
     assert set(cluster.counts) == {"Node", "Namespace", "ConfigMap", "Secret", "NodePool", "EC2NodeClass"}
     assert all(d.file == "kube:test" and d.obj["apiVersion"] for d in cluster.documents)
+
+
+# Two templates of the user's that read kinds no bundled SyncSet names: one says so with requires-sync-data, the
+# other reads them through a variable (so only the SyncSet beside it tells), as a user's policy library might.
+USER_POLICY = """
+apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: k8squotaseen
+  annotations:
+    metadata.gatekeeper.sh/requires-sync-data: '[[{"groups": [""], "versions": ["v1"], "kinds": ["ResourceQuota"]}]]'
+spec:
+  crd: {spec: {names: {kind: K8sQuotaSeen}}}
+  targets:
+    - target: admission.k8s.gatekeeper.sh
+      rego: |
+        package k8squotaseen
+        violation[{"msg": msg}] {
+          input.review.object.metadata.name == "coder-dave-agent-ws"
+          data.inventory.namespace["default"]["v1"]["ResourceQuota"][name]
+          msg := sprintf("quota default/%v", [name])
+        }
+---
+apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata: {name: k8slimitseen}
+spec:
+  crd: {spec: {names: {kind: K8sLimitSeen}}}
+  targets:
+    - target: admission.k8s.gatekeeper.sh
+      rego: |
+        package k8slimitseen
+        violation[{"msg": msg}] {
+          input.review.object.metadata.name == "coder-dave-agent-ws"
+          data.inventory.namespace["default"][gv]["LimitRange"][name]
+          msg := sprintf("limits default/%v", [name])
+        }
+---
+apiVersion: syncset.gatekeeper.sh/v1alpha1
+kind: SyncSet
+metadata: {name: user-limits}
+spec:
+  gvks: [{group: "", version: v1, kind: LimitRange}]
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sQuotaSeen
+metadata: {name: quota-seen}
+spec: {match: {kinds: [{apiGroups: [apps], kinds: [Deployment]}]}}
+---
+apiVersion: constraints.gatekeeper.sh/v1beta1
+kind: K8sLimitSeen
+metadata: {name: limit-seen}
+spec: {match: {kinds: [{apiGroups: [apps], kinds: [Deployment]}]}}
+"""
+
+
+def test_it_reads_the_kinds_the_users_templates_and_syncsets_need(example_cluster: Cluster, tmp_path: Path) -> None:
+    quota = {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": "ws-quota", "namespace": "default"},
+        "spec": {"hard": {"pods": "10"}},
+    }
+    limits = {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": {"name": "ws-limits", "namespace": "default"},
+        "spec": {"limits": [{"type": "Container", "default": {"cpu": "1"}}]},
+    }
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(USER_POLICY)
+    example_cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump_all([quota, limits]))
+    try:
+        extra = ("--templates", str(policy), "--constraints", str(policy))
+        code, findings, stderr = run_eval(example_cluster.kubeconfig, "kube:", extra=extra)
+        _, _, bundled_only = run_eval(example_cluster.kubeconfig, "kube:")
+    finally:
+        example_cluster.kubectl("delete", "-f", "-", stdin=yaml.safe_dump_all([quota, limits]))
+    assert code == 1, stderr
+    messages = {f["message"] for f in findings if f["rule"] in ("K8sQuotaSeen", "K8sLimitSeen")}
+    assert messages == {"quota default/ws-quota", "limits default/ws-limits"}, stderr
+    assert " ResourceQuota" in stderr and "1 LimitRange" in stderr
+    assert "template k8slimitseen reads data.inventory without saying which kinds" in stderr
+    assert any(f["rule"] == "BND020" for f in findings)  # the bundled kinds are still read
+    assert "ResourceQuota" not in bundled_only and "LimitRange" not in bundled_only  # only what is needed
 
 
 def test_a_token_that_may_not_list_secrets_gets_a_warning(example_cluster: Cluster, tmp_path: Path) -> None:

@@ -9,7 +9,13 @@ import pytest
 
 from boundary_policy.engine import Engine
 from boundary_policy.gatekeeper.policy_set import build_policy_set
-from boundary_policy.gatekeeper.sync import inventory_objects, read_sync_annotation, sync_needs
+from boundary_policy.gatekeeper.sync import (
+    cluster_kinds,
+    declared_sync,
+    inventory_objects,
+    read_sync_annotation,
+    sync_needs,
+)
 from boundary_policy.gatekeeper.templates import Template
 from boundary_policy.loading import load_paths
 from boundary_policy.pipeline import EvalOptions, load_policies, run_eval
@@ -131,3 +137,49 @@ def test_a_users_template_still_sees_the_kinds_it_reads(read: str, engine: Engin
     options = EvalOptions(paths=[str(manifests)], templates=[str(tmp_path / "template.yaml")])
     result = run_eval(options, engine)
     assert [f.message for f in result.findings if f.constraint_kind == "K8sReplicas"] == ["2 Deployments in apps"]
+
+
+def test_declared_sync_reads_syncsets_and_the_config() -> None:
+    objects = [
+        {
+            "apiVersion": "syncset.gatekeeper.sh/v1alpha1",
+            "kind": "SyncSet",
+            "spec": {
+                "gvks": [
+                    {"group": "", "version": "v1", "kind": "LimitRange"},
+                    {"group": "apps", "version": "v1", "kind": "Deployment"},
+                ]
+            },
+        },
+        {
+            "apiVersion": "config.gatekeeper.sh/v1alpha1",
+            "kind": "Config",
+            "spec": {
+                "sync": {
+                    "syncOnly": [
+                        {"version": "v1", "kind": "LimitRange"},
+                        {"group": "policy", "version": "v1", "kind": "PodDisruptionBudget"},
+                    ]
+                }
+            },
+        },
+        {"apiVersion": "v1", "kind": "ConfigMap", "spec": {"gvks": [{"version": "v1", "kind": "Secret"}]}},
+        {"apiVersion": "syncset.gatekeeper.sh/v1alpha1", "kind": "SyncSet", "spec": {"gvks": "broken"}},
+    ]
+    assert declared_sync(objects) == [
+        ("", "v1", "LimitRange"),
+        ("apps", "v1", "Deployment"),
+        ("policy", "v1", "PodDisruptionBudget"),
+    ]
+
+
+def test_cluster_kinds_adds_what_the_templates_need_to_the_syncsets(tmp_path: Path) -> None:
+    needs_deployments = template(tmp_path)  # its literal refs name apps/v1 Deployment
+    wanted = cluster_kinds([needs_deployments], [("", "v1", "ConfigMap"), ("", "v1", "Node")])
+    core = [("", "v1", "Node"), ("", "v1", "Namespace"), ("", "v1", "ConfigMap")]
+    assert wanted.kinds == [*core, ("apps", "v1", "Deployment")]
+    assert wanted.untold == []
+    untold = template(tmp_path, read=ALIASED)  # read through an alias: which kinds cannot be told
+    wanted = cluster_kinds([untold], [("", "v1", "ConfigMap")])
+    assert wanted.kinds == core
+    assert wanted.untold == ["k8sreplicas"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from functools import partial
 from pathlib import Path
 
 import click
@@ -202,7 +203,6 @@ def command(
     paths, inventory, constraints = settings.paths, settings.inventory, settings.constraints
     templates, output, fail_on = settings.templates, settings.output, settings.fail_on
     jobs, engine_name = settings.jobs, settings.engine_name
-    cluster_documents = read_cluster_inventories(settings.cluster_inventory, note=note)
 
     check_destinations(output_file)
     if sys.stdin is None and "-" in (*paths, *inventory, *constraints, *templates):
@@ -218,7 +218,9 @@ def command(
         opa_bin=opa_bin,
         opa_url=opa_url,
         skip=settings.path_filter,
-        cluster_inventory=cluster_documents,
+        read_cluster=partial(read_cluster_inventories, settings.cluster_inventory, note=note)
+        if settings.cluster_inventory
+        else None,
         exclude=(str(output_file),) if output_file is not None else (),
         namespace=namespace,
         max_file_bytes=max_file_bytes,

@@ -14,6 +14,7 @@ import click
 from click.core import ParameterSource
 
 from boundary_policy.commands.common import fail
+from boundary_policy.gatekeeper.sync import GVK
 from boundary_policy.kube.inventory import KubeError, is_cluster_inventory, read_cluster_inventory
 from boundary_policy.model import Document, Severity
 from boundary_policy.project_config import ConfigError, ProjectConfig, find_config, load_config
@@ -115,12 +116,15 @@ def resolve_settings(
     )
 
 
-def read_cluster_inventories(specs: Sequence[str], note: Callable[[str], None]) -> list[Document]:
-    """The objects of every `kube:` inventory; says on stderr what was read (and what could not be)."""
+def read_cluster_inventories(
+    specs: Sequence[str], kinds: Sequence[GVK] | None, note: Callable[[str], None]
+) -> list[Document]:
+    """The objects of these kinds (default: the bundled SyncSets') of every `kube:` inventory; says on stderr what
+    was read (and what could not be)."""
     documents: list[Document] = []
     for spec in dict.fromkeys(specs):
         try:
-            cluster = read_cluster_inventory(spec)
+            cluster = read_cluster_inventory(spec, kinds)
         except KubeError as error:
             fail(f"--inventory {spec}: {error}")
         if cluster.problems:

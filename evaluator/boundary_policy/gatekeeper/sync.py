@@ -20,13 +20,24 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from boundary_policy.gatekeeper.templates import Template
-from boundary_policy.k8s import group_version_kind, is_namespace
+from boundary_policy.k8s import group_kind, group_version_kind, is_namespace
 from boundary_policy.rego.source import Token, refers_to, significant
 
-__all__ = ["GVK", "SYNC_ANNOTATION", "inventory_objects", "read_sync_annotation", "sync_needs"]
+__all__ = [
+    "ALWAYS_SYNCED",
+    "GVK",
+    "SYNC_ANNOTATION",
+    "ClusterKinds",
+    "cluster_kinds",
+    "declared_sync",
+    "inventory_objects",
+    "read_sync_annotation",
+    "sync_needs",
+]
 
 SYNC_ANNOTATION = "metadata.gatekeeper.sh/requires-sync-data"
 
@@ -34,6 +45,9 @@ GVK = tuple[str, str, str]
 """(group, version, kind); the core group is ""."""
 
 _CLAUSE_KEYS = frozenset({"groups", "versions", "kinds"})
+
+ALWAYS_SYNCED: tuple[GVK, ...] = (("", "v1", "Node"), ("", "v1", "Namespace"))
+"""Read from a cluster whatever the templates say: the node rules need Nodes, matching needs Namespaces."""
 
 
 def read_sync_annotation(value: str) -> frozenset[GVK] | None:
@@ -148,3 +162,51 @@ def inventory_objects(templates: Iterable[Template], objects: Iterable[Mapping[s
             return everything
         needed |= needs
     return [obj for obj in everything if is_namespace(obj) or group_version_kind(obj) in needed]
+
+
+def declared_sync(objects: Iterable[Mapping[str, Any]]) -> list[GVK]:
+    """The kinds the SyncSets (spec.gvks) and Gatekeeper Configs (spec.sync.syncOnly) among `objects` replicate
+    into data.inventory, in the order written."""
+    found: list[GVK] = []
+    for obj in objects:
+        spec = obj.get("spec")
+        if not isinstance(spec, Mapping):
+            continue
+        if group_kind(obj) == ("syncset.gatekeeper.sh", "SyncSet"):
+            entries = spec.get("gvks")
+        elif group_kind(obj) == ("config.gatekeeper.sh", "Config"):
+            sync = spec.get("sync")
+            entries = sync.get("syncOnly") if isinstance(sync, Mapping) else None
+        else:
+            continue
+        for entry in entries if isinstance(entries, list) else []:
+            if isinstance(entry, Mapping) and entry.get("version") and entry.get("kind"):
+                gvk = (str(entry.get("group") or ""), str(entry["version"]), str(entry["kind"]))
+                if gvk not in found:
+                    found.append(gvk)
+    return found
+
+
+@dataclass(frozen=True)
+class ClusterKinds:
+    kinds: list[GVK]
+    """What to read from a cluster for data.inventory."""
+    untold: list[str]
+    """Templates that read data.inventory without saying which kinds (no requires-sync-data, refs not literal)."""
+
+
+def cluster_kinds(templates: Iterable[Template], declared: Iterable[GVK]) -> ClusterKinds:
+    """What a cluster's data.inventory holds for these templates: Nodes and Namespaces, the kinds the SyncSets and
+    Config replicate (`declared`), and the kinds each template needs (its requires-sync-data, else its literal
+    refs), so a template of the user's that needs a kind no bundled SyncSet names gets it too."""
+    kinds = list(dict.fromkeys([*ALWAYS_SYNCED, *declared]))
+    needed: set[GVK] = set()
+    untold: list[str] = []
+    for template in templates:
+        needs = sync_needs(template)
+        if needs is None:
+            untold.append(template.name)
+        else:
+            needed |= needs
+    kinds += sorted(needed - set(kinds))
+    return ClusterKinds(kinds, sorted(untold))

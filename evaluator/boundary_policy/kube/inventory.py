@@ -1,8 +1,9 @@
 """`--inventory kube:` (the current kubeconfig context) or `kube:CONTEXT`: the inventory read from the cluster.
 
-What is read is what Gatekeeper's sync would hold for the bundled templates: the kinds the bundled SyncSets
-name (gatekeeper/sync.yaml: Nodes, Namespaces, ConfigMaps, Secrets, Karpenter NodePools and EC2NodeClasses),
-listed across all namespaces with the kubeconfig's credentials. A kind the cluster does not serve (Karpenter
+What is read is what Gatekeeper's sync would hold for the active templates (gatekeeper/sync.py: cluster_kinds,
+which `eval` passes in): by default the kinds the bundled SyncSets name (gatekeeper/sync.yaml: Nodes,
+Namespaces, ConfigMaps, Secrets, Karpenter NodePools and EC2NodeClasses), listed across all namespaces with the
+kubeconfig's credentials. A kind the cluster does not serve (Karpenter
 not installed) is left out, as Gatekeeper leaves it out; a kind the credentials may not list is a warning,
 because the rules that read it then see nothing. The objects never touch the disk.
 """
@@ -19,6 +20,7 @@ import yaml
 
 from boundary_policy import bundle
 from boundary_policy.errors import BoundaryPolicyError
+from boundary_policy.gatekeeper.sync import ALWAYS_SYNCED, declared_sync
 from boundary_policy.kube.kubeconfig import Connection, KubeConfigError, connect
 from boundary_policy.loading import LoadLimits
 from boundary_policy.loading.documents import read_documents
@@ -36,7 +38,6 @@ __all__ = [
 KUBE_PREFIX = "kube:"
 GVK = tuple[str, str, str]
 """(group, version, kind); the core group is ""."""
-_ALWAYS: tuple[GVK, ...] = (("", "v1", "Node"), ("", "v1", "Namespace"))
 _PAGE = 500
 _ALIAS_BUDGET = LoadLimits().max_alias_expansion
 
@@ -51,14 +52,8 @@ def is_cluster_inventory(value: str) -> bool:
 
 def synced_kinds() -> list[GVK]:
     """Node and Namespace, then every kind the bundled SyncSets name, in their order."""
-    kinds: list[GVK] = list(_ALWAYS)
-    for path in bundle.sync_files():
-        for document in yaml.safe_load_all(path.read_text(encoding="utf-8")):
-            for gvk in ((document or {}).get("spec") or {}).get("gvks") or []:
-                item = (str(gvk.get("group") or ""), str(gvk.get("version")), str(gvk.get("kind")))
-                if item not in kinds:
-                    kinds.append(item)
-    return kinds
+    documents = [d for path in bundle.sync_files() for d in yaml.safe_load_all(path.read_text(encoding="utf-8"))]
+    return list(dict.fromkeys([*ALWAYS_SYNCED, *declared_sync(d for d in documents if isinstance(d, dict))]))
 
 
 @dataclass
