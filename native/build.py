@@ -134,6 +134,8 @@ class Manifest(NamedTuple):
     go: str
     gotoolchain: str
     cc: str
+    glibc: str
+    """The newest glibc symbol version the library needs: older systems build from source."""
     platform: str = "linux/amd64"
 
     @staticmethod
@@ -150,6 +152,16 @@ def _platform_fits() -> bool:
     return sys.platform == "linux" and machine and platform.libc_ver()[0] == "glibc"
 
 
+def _version(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", text))
+
+
+def _needed_glibc(library: bytes) -> str:
+    """The newest GLIBC_x.y symbol version the library's dynamic section asks for."""
+    versions = {match.decode() for match in re.findall(rb"GLIBC_(\d+\.\d+(?:\.\d+)?)\x00", library)}
+    return max(versions, key=_version, default="0")
+
+
 def _why_not_prebuilt() -> str | None:
     """Why the committed prebuilt library does not apply here, or None when it does."""
     if not _platform_fits():
@@ -159,6 +171,8 @@ def _why_not_prebuilt() -> str | None:
         return "the prebuilt library or its manifest is missing or unreadable"
     if manifest.source != source_hash():
         return "the Go sources in native/ differ from those the prebuilt library was built from"
+    if _version(platform.libc_ver()[1]) < _version(manifest.glibc):
+        return f"the prebuilt library needs glibc {manifest.glibc}, this system has {platform.libc_ver()[1]}"
     return None
 
 
@@ -234,7 +248,10 @@ def update_prebuilt() -> str:
     PREBUILT.mkdir(parents=True, exist_ok=True)
     if old is None or old.sha256 != digest or not PREBUILT_LIBRARY.is_file():
         PREBUILT_LIBRARY.write_bytes(lzma.compress(data, preset=9 | lzma.PRESET_EXTREME))
-    manifest = Manifest(digest, len(data), opa_version(), source_hash(), go_version, pinned_toolchain(), _cc_version())
+    toolchain = pinned_toolchain()
+    manifest = Manifest(
+        digest, len(data), opa_version(), source_hash(), go_version, toolchain, _cc_version(), _needed_glibc(data)
+    )
     MANIFEST.write_text(json.dumps(manifest._asdict(), indent=2) + "\n", encoding="utf-8")
     size = PREBUILT_LIBRARY.stat().st_size
     return f"{PREBUILT_LIBRARY.relative_to(SOURCE.parent)}: sha256 {digest}, {len(data):,} bytes ({size:,} compressed)"
