@@ -1,12 +1,13 @@
 # METADATA
 # title: Candidate node groups
 # description: >-
-#   What the node-dependent rules evaluate the reviewed pod against (rules.md §3.4, §7.2-§7.4, §7.14): the synced
-#   Nodes it can be scheduled on, the Karpenter/Auto Mode NodePools that could launch a node for it, the pod itself
-#   (Fargate), parameter nodeKind, or nothing known. Gatekeeper evaluates every template on its own and caches
-#   nothing across requests, so every node-dependent template makes this search, and it must not cost much per
-#   Node: the Nodes are read in passes that only look fields up (the cheapest rejection first), and everything
-#   costly (scheduling test, class, facts) runs once per node group, Nodes that agree on all it reads.
+#   What the node-dependent rules evaluate the reviewed pod against (docs/semantics.md#candidate-nodes,
+#   #any-candidate, #no-candidates, #fargate, #nodepools): the synced Nodes it can be scheduled on, the
+#   Karpenter/Auto Mode NodePools that could launch a node for it, the pod itself (Fargate), parameter nodeKind, or
+#   nothing known. Gatekeeper evaluates every template on its own and caches nothing across requests, so every
+#   node-dependent template makes this search, and it must not cost much per Node: the Nodes are read in passes that
+#   only look fields up (the cheapest rejection first), and everything costly (scheduling test, class, facts) runs
+#   once per node group, Nodes that agree on all it reads.
 package lib.candidates
 
 import data.lib.k8s
@@ -287,7 +288,7 @@ _landlock_fields(v) := {
 	"kernel_version": object.get(v.status.nodeInfo, "kernelVersion", ""),
 }
 
-# --- Karpenter and EKS Auto Mode NodePools (rules.md §7.14) -------------------------------------------------
+# --- Karpenter and EKS Auto Mode NodePools (docs/semantics.md#nodepools) -------------------------------------------
 
 _pools := object.get(k8s.inventory, ["cluster", "karpenter.sh/v1", "NodePool"], {})
 
@@ -333,8 +334,8 @@ virtual_target(c, origin, why) := {
 	"kernel_version": "",
 }
 
-# What the node-dependent rules evaluate the reviewed pod against (rules.md §7.2, §7.3, §7.14): every field of
-# every target, and the same with only the fields one aspect reads (what the rules use).
+# What the node-dependent rules evaluate the reviewed pod against (docs/semantics.md#any-candidate, #no-candidates,
+# #nodepools): every field of every target, and the same with only the fields one aspect reads (what the rules use).
 targets := _targets(node_groups)
 
 class_targets := _targets(_groups(_class_keys, ["all", "class"]))
@@ -359,8 +360,8 @@ _fargate_targets(signal, groups) := ts if {
 	count(ts) > 0
 } else := [virtual_target("fargate", "pod", sprintf("the pod's %s", [signal.text]))]
 
-# The targets that are not Fargate: an nsjail container bound for Fargate gets BND040 only (rules.md §7.4). A pod
-# bound for Fargate has none, which needs no search.
+# The targets that are not Fargate: an nsjail container bound for Fargate gets BND040 only
+# (docs/semantics.md#fargate). A pod bound for Fargate has none, which needs no search.
 non_fargate_targets := _non_fargate(targets)
 
 non_fargate_userns_targets := _non_fargate(userns_targets)

@@ -199,7 +199,7 @@ test_groups_fargate_name_only_prefix if {
 	_members(fargate) == ["fargate-a", "fargate-b"] with input as _review({}) with data.inventory as inv
 }
 
-# --- NodePools (rules.md §7.14) ---------------------------------------------------------------------------------
+# --- NodePools (docs/semantics.md#nodepools) -----------------------------------------------------------------------
 
 _pool(labels, ref) := {
 	"apiVersion": "karpenter.sh/v1",

@@ -1,10 +1,10 @@
 # METADATA
 # title: Node classes and facts
 # description: >-
-#   The class of a node (rules.md §4) and the facts a Node object does not show (§6, §7.11: boundary-policy/ labels
-#   and annotations, Karpenter EC2NodeClass user data, class defaults), and the class of a Karpenter or EKS Auto
-#   Mode NodePool (§7.14). Every function takes a Node or a node view (lib.candidates): an object in the Node's
-#   shape holding only the fields read here.
+#   The class of a node (docs/semantics.md#node-classes) and the facts a Node object does not show
+#   (docs/semantics.md#node-facts: boundary-policy/ labels and annotations, Karpenter EC2NodeClass user data, class
+#   defaults), and the class of a Karpenter or EKS Auto Mode NodePool (docs/semantics.md#nodepools). Every function
+#   takes a Node or a node view (lib.candidates): an object in the Node's shape holding only the fields read here.
 package lib.nodes
 
 import data.lib.k8s
@@ -43,7 +43,7 @@ _labels(node) := object.get(node, ["metadata", "labels"], {})
 
 _os(node) := object.get(node, ["status", "nodeInfo", "osImage"], "")
 
-# rules.md §4, in order: Fargate reports an Amazon Linux 2 osImage, Auto Mode nodes are Bottlerocket.
+# docs/semantics.md#node-classes, in order: Fargate reports an Amazon Linux 2 osImage, Auto Mode nodes are Bottlerocket.
 class(node) := "fargate" if {
 	_fargate(node)
 } else := "auto-mode" if {
@@ -77,7 +77,7 @@ _bottlerocket(node) if {
 	contains(runtime, "+bottlerocket")
 }
 
-# The class of a NodePool's nodes, from its nodeClassRef (rules.md §7.14): an EKS Auto Mode NodeClass, or a
+# The class of a NodePool's nodes, from its nodeClassRef (docs/semantics.md#nodepools): an EKS Auto Mode NodeClass, or a
 # Karpenter EC2NodeClass by its AMI alias or amiFamily.
 pool_class(pool) := "auto-mode" if {
 	pool.spec.template.spec.nodeClassRef.group == "eks.amazonaws.com"
@@ -98,7 +98,7 @@ node_class_object(pool) := k8s.inventory.cluster["karpenter.k8s.aws/v1"].EC2Node
 	name := pool.spec.template.spec.nodeClassRef.name
 }
 
-# A boundary-policy/<name> fact: the annotation wins over the label (rules.md §7.11).
+# A boundary-policy/<name> fact: the annotation wins over the label (docs/semantics.md#node-facts).
 fact(node, name) := value if {
 	value := node.metadata.annotations[concat("", [fact_prefix, name])]
 } else := node.metadata.labels[concat("", [fact_prefix, name])]
@@ -213,7 +213,7 @@ at_least(v, minimum) if {
 # --- Landlock (landjail) ----------------------------------------------------------------------------------
 
 # Does landjail fail on this target: kernel older than 6.7, a Fargate node of unknown kernel (AWS documents
-# 5.10, rules.md §7.4), or Landlock known to be disabled.
+# 5.10, docs/semantics.md#fargate), or Landlock known to be disabled.
 landlock_fails(t) if {
 	t.kernel != null
 	not at_least(t.kernel, [6, 7])

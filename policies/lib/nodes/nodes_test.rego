@@ -251,7 +251,7 @@ test_at_least if {
 	not nodes.at_least([5, 15], [6, 7])
 }
 
-# --- NodePool classes (rules.md §7.14) ----------------------------------------------------------------------
+# --- NodePool classes (docs/semantics.md#nodepools) ----------------------------------------------------------------
 
 _pool(ref) := {"spec": {"template": {"spec": {"nodeClassRef": ref}}}}
 

@@ -1,8 +1,9 @@
 # METADATA
 # title: Scheduling
 # description: >-
-#   Whether the scheduler may place a pod on a node (rules.md §3.4: nodeSelector, required node affinity, taints and
-#   tolerations, fargate-scheduler) and whether Karpenter may launch a node for it from a NodePool (§7.14).
+#   Whether the scheduler may place a pod on a node (docs/semantics.md#candidate-nodes: nodeSelector, required node
+#   affinity, taints and tolerations, fargate-scheduler) and whether Karpenter may launch a node for it from a
+#   NodePool (docs/semantics.md#nodepools).
 package lib.scheduling
 
 import data.lib.nodes
@@ -11,8 +12,8 @@ compute_type := nodes.compute_type
 
 nodepool_label := nodes.nodepool_label
 
-# The pod-side Fargate signal (rules.md §7.3): {"text": ..., "field": [...]}; undefined when the pod does not ask
-# for Fargate.
+# The pod-side Fargate signal (docs/semantics.md#no-candidates): {"text": ..., "field": [...]}; undefined when the
+# pod does not ask for Fargate.
 pod_fargate(obj) := {"text": "schedulerName: fargate-scheduler", "field": ["spec", "schedulerName"]} if {
 	obj.spec.schedulerName == "fargate-scheduler"
 } else := {"text": sprintf("nodeName: %s", [obj.spec.nodeName]), "field": ["spec", "nodeName"]} if {
@@ -147,7 +148,7 @@ _scheduler_ok(obj, _) if object.get(obj, ["spec", "schedulerName"], "") != "farg
 
 _scheduler_ok(_, node) if nodes.class(node) == "fargate"
 
-# --- Karpenter NodePools (rules.md §7.14) -------------------------------------------------------------------
+# --- Karpenter NodePools (docs/semantics.md#nodepools) -------------------------------------------------------------
 
 # Labels Karpenter gives a node from what it launches (instance type, zone, capacity type ...): a pool that does
 # not constrain one of these allows any value.

@@ -185,7 +185,7 @@ test_reads_node_name if {
 	not scheduling.reads_node_name({"spec": {}})
 }
 
-# --- Karpenter NodePools (rules.md §7.14) -------------------------------------------------------------------
+# --- Karpenter NodePools (docs/semantics.md#nodepools) ------------------------------------------------------------
 
 _pool(labels, requirements, taints) := {"spec": {"template": {
 	"metadata": {"labels": labels},

@@ -20,7 +20,8 @@ test_bottlerocket_default if {
 	}}
 }
 
-# An empty Karpenter NodePool is a candidate (rules.md §7.14): the node it would launch has user namespaces off.
+# An empty Karpenter NodePool is a candidate (docs/semantics.md#nodepools): the node it would launch has user
+# namespaces off.
 test_empty_bottlerocket_nodepool if {
 	v := bnd020.violation with input as fx.review(fx.pod([fx.nsjail(fx.option_b)]))
 		with data.inventory as fx.empty_bottlerocket_pool

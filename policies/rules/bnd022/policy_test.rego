@@ -19,7 +19,7 @@ test_auto_mode if {
 	}}
 }
 
-# EKS Auto Mode's NodePool is a candidate before any node of it exists (rules.md §7.14).
+# EKS Auto Mode's NodePool is a candidate before any node of it exists (docs/semantics.md#nodepools).
 test_auto_mode_nodepool if {
 	v := bnd022.violation with input as fx.review(fx.pod([fx.nsjail(fx.option_b)]))
 		with data.inventory as fx.auto_mode_pool
