@@ -17,6 +17,7 @@ from boundary_policy.bundle import BundleNotFoundError
 from boundary_policy.bundle import sync_files as bundle_sync_files
 from boundary_policy.engine import Engine, open_engine
 from boundary_policy.engine.memory import ENV as MEMORY_SETTING
+from boundary_policy.engine.memory import share_among
 from boundary_policy.errors import BoundaryPolicyError
 from boundary_policy.findings import note_finding, to_findings
 from boundary_policy.gatekeeper.client import Client, Stopped
@@ -312,10 +313,13 @@ def _review_parallel(
         finally:
             engine.close()
 
+    share_among(jobs)  # the workers' engines share the run's memory bound (they inherit this when they fork)
     try:
         parts = run_chunks(review_chunk, len(documents), jobs, counted.show)
     except WorkerDied as error:
         raise PipelineError(str(error)) from None
+    finally:
+        share_among(1)
     findings = [f for part in parts for f in part[0]]
     fatal = list(dict.fromkeys(p for part in parts for p in part[1]))
     warnings = [w for part in parts for w in part[2]]

@@ -10,6 +10,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from boundary_policy.engine import memory
 from boundary_policy.engine.memory import run_memory_bound
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -74,3 +77,13 @@ def test_the_default_limit_is_half_the_run_memory_bound_here_an_address_space_li
         check=True,
     )
     assert int(probe.stdout) == min(eight_gib, run_memory_bound() or eight_gib) // 2
+
+
+def test_workers_share_the_default_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BOUNDARY_POLICY_ENGINE_MEMORY", raising=False)
+    alone = memory.engine_memory_limit()
+    monkeypatch.setattr(memory, "_processes", 1)
+    memory.share_among(4)
+    assert memory.engine_memory_limit() == alone // 4
+    monkeypatch.setenv("BOUNDARY_POLICY_ENGINE_MEMORY", "1GiB")  # an explicit setting is per process
+    assert memory.engine_memory_limit() == 1 << 30

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from boundary_policy.engine.base import EngineUnavailable
 
-__all__ = ["ENV", "engine_memory_limit", "run_memory_bound"]
+__all__ = ["ENV", "engine_memory_limit", "run_memory_bound", "share_among"]
 
 ENV = "BOUNDARY_POLICY_ENGINE_MEMORY"
 
@@ -25,6 +25,14 @@ _UNITS = {"": 1, "b": 1, "k": 2**10, "kib": 2**10, "kb": 2**10, "m": 2**20, "mib
 _UNITS |= {"g": 2**30, "gib": 2**30, "gb": 2**30}
 _CGROUP_LIMITS = (Path("/sys/fs/cgroup/memory.max"), Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"))
 _NO_LIMIT = 1 << 60  # cgroup v1 writes a huge number instead of "max"
+_processes = 1
+
+
+def share_among(processes: int) -> None:
+    """`eval --jobs N`: each of N worker processes runs its own engine, so each gets 1/N of the default share.
+    Called before the workers fork (they inherit it)."""
+    global _processes
+    _processes = max(1, processes)
 
 
 def run_memory_bound() -> int | None:
@@ -46,7 +54,8 @@ def run_memory_bound() -> int | None:
 
 
 def engine_memory_limit() -> int:
-    """Bytes the embedded engine may hold (0: no limit); raises EngineUnavailable for a bad setting."""
+    """Bytes the embedded engine of this process may hold (0: no limit); raises EngineUnavailable for a bad
+    setting. BOUNDARY_POLICY_ENGINE_MEMORY is per process."""
     setting = os.environ.get(ENV)
     if setting:
         found = _SIZE.fullmatch(setting)
@@ -55,4 +64,4 @@ def engine_memory_limit() -> int:
         return int(found.group(1)) * _UNITS[(found.group(2) or "").lower()]
     bound = run_memory_bound()
     # The other half is the run's own: documents, reviews and the engine's copies of its inputs.
-    return bound // 2 if bound else 0
+    return bound // 2 // _processes if bound else 0
