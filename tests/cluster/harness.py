@@ -59,20 +59,21 @@ KARPENTER_CRDS = ROOT / "tests" / "fixtures" / "cluster" / "karpenter-crds.yaml"
 ADMIN = "boundary-policy-admin"
 USER = "boundary-policy-user"
 AUDIT_INTERVAL = 2  # seconds; Gatekeeper's default is 60
-GATEKEEPER_OPERATIONS = (
-    "webhook",
+# Two processes, as Gatekeeper's manifest runs two Deployments: the webhook (gatekeeper-controller-manager) and
+# the audit (gatekeeper-audit), each with the manifest's operations. Then the webhook's CPU per request is its own,
+# and the audit can be measured (and paused) on its own.
+WEBHOOK_OPERATIONS = ("webhook", "mutation-webhook")
+AUDIT_OPERATIONS = (
     "audit",
     "status",
-    "generate",  # without it Gatekeeper v3.23 creates no Constraint CRDs
-    "mutation-webhook",
     "mutation-status",
-    "mutation-controller",
+    "generate",  # without it Gatekeeper v3.23 creates no Constraint CRDs
 )
 # Served by a Deployment/Service in a real cluster; here Gatekeeper is a local process and the webhook
 # configurations are applied once it is ready, pointing at it.
 _NOT_APPLIED = {"Deployment", "Service", "PodDisruptionBudget"}
 _WEBHOOK_CONFIGURATIONS = {"ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"}
-_STOP_ORDER = ("gatekeeper", "kube-apiserver", "etcd")
+_STOP_ORDER = ("gatekeeper", "gatekeeper-audit", "kube-apiserver", "etcd")
 
 
 class MissingBinaries(RuntimeError):
@@ -165,7 +166,13 @@ class Cluster:
 
     @property
     def gatekeeper(self) -> Service:
+        """Gatekeeper's webhook process."""
         return self.service("gatekeeper")
+
+    @property
+    def gatekeeper_audit(self) -> Service:
+        """Gatekeeper's audit process (audit, status, generate)."""
+        return self.service("gatekeeper-audit")
 
     @cached_property
     def _apiserver_log(self) -> LogFollower:
@@ -191,7 +198,7 @@ class Cluster:
     @cached_property
     def audit_log(self) -> AuditLog:
         """Gatekeeper's audit runs, read from its log."""
-        return AuditLog(self.gatekeeper.log)
+        return AuditLog(self.gatekeeper_audit.log)
 
     @cached_property
     def api(self) -> Api:
@@ -339,7 +346,16 @@ def _boot(cluster: Cluster, manifest: Path, detach: bool, log: Callable[[str], N
     started = time.monotonic()
     work = cluster.workdir
     pki = make_pki(cluster.pki_dir, ADMIN, USER)
-    for name in ("etcd-client", "etcd-peer", "kube-apiserver", "webhook", "health", "otlp"):
+    for name in (
+        "etcd-client",
+        "etcd-peer",
+        "kube-apiserver",
+        "webhook",
+        "health",
+        "otlp",
+        "audit-port",
+        "audit-health",
+    ):
         cluster.ports[name] = _free_port()
     ports = cluster.ports
 
@@ -428,27 +444,46 @@ def _boot(cluster: Cluster, manifest: Path, detach: bool, log: Callable[[str], N
     shutil.copy(pki.webhook.cert, certs / "tls.crt")
     shutil.copy(pki.webhook.key, certs / "tls.key")
     shutil.copy(pki.ca.cert, certs / "ca.crt")
+    common = [
+        "--disable-cert-rotation",
+        # The Prometheus exporter would listen on every interface; OpenTelemetry only pushes, here to a port
+        # nothing listens on.
+        *("--metrics-addr=0", "--metrics-backend=opentelemetry", f"--otlp-endpoint=127.0.0.1:{ports['otlp']}"),
+        "--debug-use-fake-pod",
+        "--disable-opa-builtin={http.send}",
+        "--shutdown-delay=0",
+    ]
+    env = {"POD_NAMESPACE": "gatekeeper-system", "KUBECONFIG": str(gatekeeper_kubeconfig)}
     gatekeeper = launch(
         "gatekeeper",
         [
             "gatekeeper",
-            *(f"--operation={operation}" for operation in GATEKEEPER_OPERATIONS),
-            *("--host=127.0.0.1", f"--port={ports['webhook']}", f"--cert-dir={certs}", "--disable-cert-rotation"),
+            *(f"--operation={operation}" for operation in WEBHOOK_OPERATIONS),
+            *("--host=127.0.0.1", f"--port={ports['webhook']}", f"--cert-dir={certs}"),
             f"--health-addr=127.0.0.1:{ports['health']}",
-            # The Prometheus exporter would listen on every interface; OpenTelemetry only pushes, here to a port
-            # nothing listens on.
-            *("--metrics-addr=0", "--metrics-backend=opentelemetry", f"--otlp-endpoint=127.0.0.1:{ports['otlp']}"),
-            "--debug-use-fake-pod",
-            "--disable-opa-builtin={http.send}",
-            f"--api-cache-dir={work / 'audit-cache'}",
-            *(f"--audit-interval={AUDIT_INTERVAL}", "--constraint-violations-limit=1000"),
             "--log-denies",
             "--exempt-namespace=gatekeeper-system",
-            "--shutdown-delay=0",
+            *common,
         ],
-        {"POD_NAMESPACE": "gatekeeper-system", "KUBECONFIG": str(gatekeeper_kubeconfig)},
+        env,
+    )
+    audit = launch(
+        "gatekeeper-audit",
+        [
+            "gatekeeper",
+            *(f"--operation={operation}" for operation in AUDIT_OPERATIONS),
+            *("--host=127.0.0.1", f"--port={ports['audit-port']}", f"--cert-dir={certs}"),
+            f"--health-addr=127.0.0.1:{ports['audit-health']}",
+            f"--api-cache-dir={work / 'audit-cache'}",
+            *(f"--audit-interval={AUDIT_INTERVAL}", "--constraint-violations-limit=1000"),
+            *common,
+        ],
+        env,
     )
     wait_until("Gatekeeper /readyz", lambda: _http_ok(f"http://127.0.0.1:{ports['health']}/readyz"), gatekeeper, 180)
+    wait_until(
+        "Gatekeeper audit /readyz", lambda: _http_ok(f"http://127.0.0.1:{ports['audit-health']}/readyz"), audit, 180
+    )
     _timed(cluster, "gatekeeper ready", log, started)
 
     ca_bundle = base64.b64encode(pki.ca.cert.read_bytes()).decode()
@@ -585,11 +620,14 @@ def constraints(api: Api) -> list[dict[str, Any]]:
     return found
 
 
-def enforced_constraints(api: Api) -> int:
-    def enforced(constraint: dict[str, Any]) -> bool:
-        by_pod = constraint.get("status", {}).get("byPod") or []
-        return bool(by_pod) and all(pod.get("enforced") for pod in by_pod)
+def enforced(constraint: dict[str, Any]) -> bool:
+    """Whether Gatekeeper reports the Constraint enforced (the webhook process reports it; with
+    --debug-use-fake-pod its id is "no-pod")."""
+    by_pod = constraint.get("status", {}).get("byPod") or []
+    return bool(by_pod) and all(pod.get("enforced") for pod in by_pod)
 
+
+def enforced_constraints(api: Api) -> int:
     return sum(1 for constraint in constraints(api) if enforced(constraint))
 
 

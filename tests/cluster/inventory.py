@@ -19,7 +19,7 @@ from typing import Any
 import yaml
 
 from tests.cluster.api import GATEKEEPER_DENIAL, Api, ApiError
-from tests.cluster.harness import Cluster, ensure_namespace
+from tests.cluster.harness import Cluster, enforced, ensure_namespace
 
 JSON = dict[str, Any]
 Key = tuple[str, str, str, str]
@@ -234,9 +234,7 @@ def install_probe(cluster: Cluster) -> None:
         try:
             if api.get(PROBE) is None:
                 api.create(PROBE)
-            probe = api.get(PROBE) or {}
-            by_pod = probe.get("status", {}).get("byPod") or []
-            if by_pod and all(pod.get("enforced") for pod in by_pod):
+            if enforced(api.get(PROBE) or {}):
                 return
         except (KeyError, ApiError):
             pass  # the Constraint's CRD is not served yet: discovery is asked again next time
