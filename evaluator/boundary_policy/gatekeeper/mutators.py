@@ -7,7 +7,8 @@ rules here follow Gatekeeper v3.23 (`pkg/mutation`): mutators run in order of (k
 until a pass changes nothing (at most one pass more than there are mutators, else "mutation not converging");
 a location walks objects and keyed lists, creating what is missing unless a pathTest forbids it; Assign sets
 `assign.value` (or the object's name/namespace), AssignMetadata adds a label or annotation that is not set yet,
-ModifySet merges values into a list or prunes them from it.
+ModifySet merges values into a list or prunes them from it. Mutators whose locations disagree about the schema
+of an object are marked `schema_conflict` by `mutation_schema` and skipped, as Gatekeeper skips them.
 
 Not done offline: `externalData` (it calls a provider) and AssignImage; such a mutator is refused with a reason
 rather than ignored, since ignoring it could turn a denial into a pass.
@@ -44,6 +45,7 @@ from boundary_policy.k8s import api_group, group_version_kind, meta
 from boundary_policy.model import JSON, Document
 
 __all__ = [
+    "MUTATED_OPERATIONS",
     "MUTATION_GROUP",
     "MUTATOR_KINDS",
     "MutationFailure",
@@ -62,7 +64,7 @@ _SPECS: Mapping[str, Mapping[str, Any]] = {
     "AssignMetadata": ASSIGN_METADATA_SPEC,
     "ModifySet": MODIFY_SET_SPEC,
 }
-_OPERATIONS = ("CREATE", "UPDATE")
+MUTATED_OPERATIONS = ("CREATE", "UPDATE")
 """The operations Gatekeeper mutates on."""
 
 
@@ -87,8 +89,8 @@ class _ApplyTo:
             return False
         every = not self.operations or "*" in self.operations
         if operation == "":  # a generated object: the mutator must cover every operation Gatekeeper mutates on
-            return every or all(o in self.operations for o in _OPERATIONS)
-        return operation in _OPERATIONS and (every or operation in self.operations)
+            return every or all(o in self.operations for o in MUTATED_OPERATIONS)
+        return operation in MUTATED_OPERATIONS and (every or operation in self.operations)
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,8 @@ class Mutator:
     """ModifySet: merge or prune."""
     values: tuple[JSON, ...] = ()
     document: Document | None = None
+    schema_conflict: bool = False
+    """Its location disagrees with another mutator's (`mutation_schema`): Gatekeeper keeps it but never applies it."""
 
     @property
     def sort_key(self) -> tuple[str, str]:
@@ -477,6 +481,8 @@ def mutate(
         before = copy.deepcopy(current)
         applied = False
         for mutator in ordered:
+            if mutator.schema_conflict:
+                continue  # still counted in the passes allowed, as Gatekeeper counts it
             try:
                 if not mutator.applies(current, namespace, source, operation):
                     continue

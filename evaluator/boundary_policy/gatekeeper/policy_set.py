@@ -2,13 +2,14 @@
 
 `build_policy_set` is the one place documents become a policy set: each template, Constraint and
 ExpansionTemplate is parsed and checked as Gatekeeper would check it when it is added, and what
-Gatekeeper would refuse becomes a problem with its file and line instead of an entry in the set.
+Gatekeeper would refuse becomes a problem with its file and line instead of an entry in the set. Mutators in a
+schema conflict stay in the set but are never applied, with a warning each (`mutation_schema`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from boundary_policy.gatekeeper.constraints import (
     GATOR_ENFORCEMENT_POINT,
@@ -23,6 +24,7 @@ from boundary_policy.gatekeeper.expansion import (
     is_expansion_template,
     parse_expansion_template,
 )
+from boundary_policy.gatekeeper.mutation_schema import conflict_warning, schema_conflicts
 from boundary_policy.gatekeeper.mutators import Mutator, MutatorError, is_mutator, parse_mutator
 from boundary_policy.gatekeeper.templates import Template, TemplateError, is_template, parse_template
 from boundary_policy.gatekeeper.validation import parameter_errors
@@ -94,6 +96,11 @@ def build_policy_set(
             problems.append(LoadProblem(error.file, error.line, error.message))
             continue
         parsed_mutators[mutator.sort_key] = mutator  # a later one of the same kind and name replaces it
+    conflicts = schema_conflicts(parsed_mutators.values())
+    for key in sorted(conflicts, key=lambda k: _position(parsed_mutators[k])):
+        # Never silent: a cluster shows it only in the status of the mutator, whose change is then missing.
+        warnings.append(conflict_warning(parsed_mutators[key], conflicts[key]))
+        parsed_mutators[key] = replace(parsed_mutators[key], schema_conflict=True)
     policies = PolicySet(
         templates=by_kind,
         constraints={kind: tuple(same) for kind, same in runnable.items()},
@@ -103,6 +110,11 @@ def build_policy_set(
         mutators=tuple(parsed_mutators.values()),
     )
     return policies, problems
+
+
+def _position(mutator: Mutator) -> tuple[str, int]:
+    document = mutator.document
+    return (document.file, document.line) if document is not None else ("", 0)
 
 
 def _constraint(
