@@ -1,9 +1,9 @@
 """How much memory the embedded engine may hold: half the run's memory bound, or BOUNDARY_POLICY_ENGINE_MEMORY.
 
-The run's bound is the smallest of the address-space limit (`ulimit -v`), the cgroup's memory.max (a
-container's limit) and the machine's physical memory. The library softly bounds the Go runtime's memory to
-the engine's share (the collector works harder near it) and stops an evaluation whose live heap passes it,
-which then fails with its own error kind instead of taking the process down (native/memory.go).
+The run's bound is the smallest of the address space left under its limit (`ulimit -v`), the cgroup's
+memory.max (a container's limit) and the machine's physical memory. The library softly bounds the Go runtime's
+memory to the engine's share (the collector works harder near it) and stops an evaluation whose live heap passes
+it, which then fails with its own error kind instead of taking the process down (native/memory.go).
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ def run_memory_bound() -> int | None:
     bounds: list[int] = []
     soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
     if soft != resource.RLIM_INFINITY:
-        bounds.append(soft)
+        # Address space, not memory: what the process has mapped already (Python, and the Go runtime's
+        # reservations once the library is loaded, over a GB) is not there to be used.
+        bounds.append(max(soft - _mapped(), 0))
     for path in _CGROUP_LIMITS:
         try:
             text = path.read_text().strip()
@@ -51,6 +53,16 @@ def run_memory_bound() -> int | None:
     with contextlib.suppress(OSError, ValueError):  # sysconf names Python does not know on this platform
         bounds.append(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     return min(bounds) if bounds else None
+
+
+def _mapped() -> int:
+    """The process's virtual size in bytes (0 where /proc does not say)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        return 0
+    found = re.search(r"^VmSize:\s+(\d+) kB", status, re.M)
+    return int(found[1]) * 1024 if found else 0
 
 
 def engine_memory_limit() -> int:

@@ -110,6 +110,9 @@ def load() -> Library:
     except AttributeError as error:  # a library built from older sources lacks a function
         raise LibraryMissing(f"the embedded OPA engine at {path} is out of date ({error}); rebuild it") from None
     try:
+        # The first call waits for the Go runtime's start-up, which maps over a GB of address space: the limit
+        # is computed after it, so that space counts as used under `ulimit -v` (engine/memory.py).
+        library.version()
         library.configure(engine_memory_limit())
     except EngineUnavailable as error:
         raise LibraryMissing(str(error)) from None
