@@ -56,6 +56,7 @@ option_tokens(entry) := array.slice(toks, 0, min(cuts)) if {
 # Every value given to a flag: `--flag value` or `--flag=value`; {"value": v, "field": [...]}, in order.
 flag_values(toks, flag) := [v |
 	some i, token in toks
+	startswith(token.word, flag) # both forms do; calling _flag_value with toks for every token costs
 	v := _flag_value(toks, i, token, flag)
 ]
 
@@ -71,6 +72,7 @@ _flag_value(_, _, token, flag) := {"value": substring(token.word, count(flag) + 
 # Occurrences of a boolean flag: bare (`--flag`, value "true") or `--flag=value`.
 bool_flag_values(toks, flag) := [v |
 	some token in toks
+	startswith(token.word, flag)
 	v := _bool_flag_value(token, flag)
 ]
 
