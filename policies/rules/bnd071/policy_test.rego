@@ -53,8 +53,8 @@ test_xdg_config_home if {
 
 test_home_env if {
 	patch := [
-		{"op": "add", "path": "/env", "value": [{"name": "HOME", "value": "/work"}]},
-		{"op": "add", "path": "/volumeMounts", "value": [{"name": "w", "mountPath": "/work/.config/coder_boundary"}]},
+		{"op": "add", "path": "/env", "value": [{"name": "HOME", "value": "/workspace"}]},
+		{"op": "add", "path": "/volumeMounts", "value": [{"name": "w", "mountPath": "/workspace/.config/coder_boundary"}]},
 	]
 	count(bnd071.violation) == 0 with input as fx.review(fx.pod([_with(fx.nsjail(_read_only), patch)]))
 }
