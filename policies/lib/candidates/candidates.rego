@@ -60,7 +60,7 @@ _selected contains name if {
 # from: what BND040 reads. Among all Nodes one pass per signal, a lookup each; among a few, Node by Node.
 fargate_names := _fargate_everywhere if {
 	_narrowing in {"none", "fargate"}
-} else := {name | some name in _names; _fargate_node(name)}
+} else := _fargate_among(_names)
 
 _fargate_everywhere contains name if {
 	some name in object.keys(nodes.inventory_nodes)
@@ -79,11 +79,12 @@ _fargate_everywhere contains name if {
 	taint.value == "fargate"
 }
 
-_fargate_node(name) if startswith(name, "fargate-")
-
-_fargate_node(name) if nodes.inventory_nodes[name].metadata.labels["eks.amazonaws.com/compute-type"] == "fargate"
-
-_fargate_node(name) if {
+# Inline lookups by name (a function call per Node costs more).
+_fargate_among(names) := ({name | some name in names; startswith(name, "fargate-")} | {name |
+	some name in names
+	nodes.inventory_nodes[name].metadata.labels["eks.amazonaws.com/compute-type"] == "fargate"
+}) | {name |
+	some name in names
 	some taint in nodes.inventory_nodes[name].spec.taints
 	taint.key == "eks.amazonaws.com/compute-type"
 	taint.value == "fargate"
@@ -92,7 +93,13 @@ _fargate_node(name) if {
 # The same for the Nodes that may be of class auto-mode (label or osImage): what BND022 reads.
 auto_mode_names := _auto_mode_everywhere if {
 	_narrowing == "none"
-} else := {name | some name in _names; _auto_mode_node(name)}
+} else := {name |
+	some name in _names
+	nodes.inventory_nodes[name].metadata.labels["eks.amazonaws.com/compute-type"] == "auto"
+} | {name |
+	some name in _names
+	startswith(nodes.inventory_nodes[name].status.nodeInfo.osImage, "Bottlerocket (EKS Auto")
+}
 
 _auto_mode_everywhere contains name if {
 	some name, node in nodes.inventory_nodes
@@ -103,10 +110,6 @@ _auto_mode_everywhere contains name if {
 	some name, node in nodes.inventory_nodes
 	startswith(node.status.nodeInfo.osImage, "Bottlerocket (EKS Auto")
 }
-
-_auto_mode_node(name) if nodes.inventory_nodes[name].metadata.labels["eks.amazonaws.com/compute-type"] == "auto"
-
-_auto_mode_node(name) if startswith(nodes.inventory_nodes[name].status.nodeInfo.osImage, "Bottlerocket (EKS Auto")
 
 # --- node groups ------------------------------------------------------------------------------------------
 #
@@ -362,15 +365,17 @@ _fargate_targets(signal, groups) := ts if {
 
 # The targets that are not Fargate: an nsjail container bound for Fargate gets BND040 only
 # (docs/semantics.md#fargate). A pod bound for Fargate has none, which needs no search.
-non_fargate_targets := _non_fargate(targets)
-
-non_fargate_userns_targets := _non_fargate(userns_targets)
-
-non_fargate_seccomp_targets := _non_fargate(seccomp_targets)
-
-_non_fargate(ts) := [] if {
+non_fargate_targets := [] if {
 	scheduling.pod_fargate(k8s.pod)
-} else := [t | some t in ts; t.class != "fargate"]
+} else := [t | some t in targets; t.class != "fargate"]
+
+non_fargate_userns_targets := [] if {
+	scheduling.pod_fargate(k8s.pod)
+} else := [t | some t in userns_targets; t.class != "fargate"]
+
+non_fargate_seccomp_targets := [] if {
+	scheduling.pod_fargate(k8s.pod)
+} else := [t | some t in seccomp_targets; t.class != "fargate"]
 
 # The Fargate targets, what BND040 reads: for a pod not bound for Fargate only the Fargate Nodes are read (the
 # whole search only when parameter nodeKind could make the answer a declared Fargate node).
@@ -390,7 +395,7 @@ auto_mode_targets := ts if {
 		t.class == "auto-mode"
 	]
 	count(ts) > 0
-} else := [t | k8s.params.nodeKind == "auto-mode"; some t in _non_fargate(class_targets); t.class == "auto-mode"]
+} else := [t | k8s.params.nodeKind == "auto-mode"; some t in class_targets; t.class == "auto-mode"]
 
 # --- messages ---------------------------------------------------------------------------------------------
 

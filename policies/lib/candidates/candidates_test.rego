@@ -342,6 +342,14 @@ test_non_fargate_targets if {
 	ts := candidates.non_fargate_targets with input as inp with data.inventory as inv
 	[t.class | some t in ts] == ["al2023"]
 	_members(ts) == ["al-1"] with input as inp with data.inventory as inv
+
+	# Per aspect too; a pod bound for Fargate has none in every aspect.
+	[t.class | some t in candidates.non_fargate_userns_targets] == ["al2023"] with input as inp with data.inventory as inv
+	[t.class | some t in candidates.non_fargate_seccomp_targets] == ["al2023"] with input as inp with data.inventory as inv
+	bound := _review({"schedulerName": "fargate-scheduler", "tolerations": [{"operator": "Exists"}]})
+	candidates.non_fargate_targets == [] with input as bound with data.inventory as inv
+	candidates.non_fargate_userns_targets == [] with input as bound with data.inventory as inv
+	candidates.non_fargate_seccomp_targets == [] with input as bound with data.inventory as inv
 }
 
 # --- what BND040 and BND022 read -------------------------------------------------------------------------------
