@@ -8,7 +8,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,41 @@ def run(root: Path, env: dict[str, str], *args: str) -> Any:
         ["node-facts", "--apply", "--root", str(root), "--service-account-dir", str(root / ACCOUNT), *args],
         env=env,
     )
+
+
+@contextmanager
+def interval_loop(root: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[str]]:
+    """`node-facts --apply --interval 1` as a DaemonSet runs it; killed if the block leaves it running."""
+    options = ["--interval", "1", "--root", str(root), "--service-account-dir", str(root / ACCOUNT)]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "boundary_policy", "node-facts", "--apply", *options],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+
+
+def wait_for(process: subprocess.Popen[str], done: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 30
+    while not done():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+
+
+def stop(process: subprocess.Popen[str]) -> str:
+    """SIGTERM, as the kubelet stops a pod; its stderr once it has exited 0."""
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 0, stderr
+    return stderr
 
 
 def test_apply_writes_known_facts_as_labels_and_annotations(cluster: tuple[ApiState, dict[str, str], Path]) -> None:
@@ -264,27 +300,9 @@ def test_apply_refuses_without_in_cluster_context(tmp_path: Path, env: dict[str,
 def test_interval_loop_writes_then_stops_on_sigterm(cluster: tuple[ApiState, dict[str, str], Path]) -> None:
     """The DaemonSet's mode: a round every --interval seconds, and a prompt exit 0 on SIGTERM."""
     state, env, root = cluster
-    options = ["--interval", "1", "--root", str(root), "--service-account-dir", str(root / ACCOUNT)]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "boundary_policy", "node-facts", "--apply", *options],
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while sum(request[0] == "GET" for request in state.requests) < 2:
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "no second round"
-            time.sleep(0.05)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=10)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0, stderr
+    with interval_loop(root, env) as process:
+        wait_for(process, lambda: sum(request[0] == "GET" for request in state.requests) >= 2, "no second round")
+        stderr = stop(process)
     assert [request[0] for request in state.requests][:3] == ["GET", "PATCH", "GET"]
     assert f"node {NAME}: set labels" in stderr
     assert f"node {NAME}: up to date" in stderr
@@ -296,30 +314,12 @@ def test_interval_loop_logs_a_failed_round_and_retries(cluster: tuple[ApiState, 
     state.canned += [Canned(200, "text/html", b"<html/>"), Canned(200, "application/json", b"[]")]
     (root / ACCOUNT / "ca.crt").rename(root / ACCOUNT / "ca.crt.real")
     (root / ACCOUNT / "ca.crt").write_text("garbage")
-    options = ["--interval", "1", "--root", str(root), "--service-account-dir", str(root / ACCOUNT)]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "boundary_policy", "node-facts", "--apply", *options],
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with interval_loop(root, env) as process:
         time.sleep(1.5)  # at least one round with the garbage CA
         assert process.poll() is None, process.communicate()
         (root / ACCOUNT / "ca.crt.real").replace(root / ACCOUNT / "ca.crt")
-        deadline = time.monotonic() + 30
-        while "PATCH" not in [request[0] for request in state.requests]:
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "no successful round"
-            time.sleep(0.05)
-        process.send_signal(signal.SIGTERM)
-        _, stderr = process.communicate(timeout=10)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate()
-    assert process.returncode == 0, stderr
+        wait_for(process, lambda: "PATCH" in [request[0] for request in state.requests], "no successful round")
+        stderr = stop(process)
     errors = [line for line in stderr.splitlines() if line.startswith("boundary-policy: error: ")]
     assert "not a usable PEM certificate" in errors[0]
     assert any("not JSON" in line for line in errors) and any("JSON list" in line for line in errors)
