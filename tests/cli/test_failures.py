@@ -106,7 +106,8 @@ def test_an_invalid_test_regex_is_a_usage_error() -> None:
 
 def test_ctrl_c_ends_with_exit_2_and_one_line(tmp_path: Path) -> None:
     workload = (EXAMPLES / "manifests" / "01-al2023-net-admin-nonroot.yaml").read_text(encoding="utf-8")
-    many = "\n---\n".join(workload.replace("coder-alice", f"coder-{i}") for i in range(400))
+    # Enough work that the run is still going when the signal comes (a run that ended first fails the test).
+    many = "\n---\n".join(workload.replace("coder-alice", f"coder-{i}") for i in range(3000))
     (tmp_path / "many.yaml").write_text(many, encoding="utf-8")
     process = subprocess.Popen(
         [*COMMAND, "eval", str(tmp_path / "many.yaml"), "--inventory", str(EXAMPLES / "inventory")],
@@ -116,6 +117,7 @@ def test_ctrl_c_ends_with_exit_2_and_one_line(tmp_path: Path) -> None:
         text=True,
     )
     time.sleep(3)
+    assert process.poll() is None, "the run ended before it could be interrupted"
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 2, stderr

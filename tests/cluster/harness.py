@@ -60,13 +60,15 @@ ADMIN = "boundary-policy-admin"
 USER = "boundary-policy-user"
 AUDIT_INTERVAL = 2  # seconds; Gatekeeper's default is 60
 # Two processes, as Gatekeeper's manifest runs two Deployments: the webhook (gatekeeper-controller-manager) and
-# the audit (gatekeeper-audit), each with the manifest's operations. Then the webhook's CPU per request is its own,
-# and the audit can be measured (and paused) on its own.
-WEBHOOK_OPERATIONS = ("webhook", "mutation-webhook")
+# the audit (gatekeeper-audit), each with the manifest's operations but one: mutation-status runs beside the
+# mutation webhook. With --debug-use-fake-pod Gatekeeper names every process's pod "no-pod", so two processes
+# running the mutation system would overwrite each other's mutator pod status; the manifest's audit pod runs it
+# only for that aggregation. Separate processes give the webhook's own CPU per request, and an audit that can be
+# measured (and paused) on its own.
+WEBHOOK_OPERATIONS = ("webhook", "mutation-webhook", "mutation-status")
 AUDIT_OPERATIONS = (
     "audit",
     "status",
-    "mutation-status",
     "generate",  # without it Gatekeeper v3.23 creates no Constraint CRDs
 )
 # Served by a Deployment/Service in a real cluster; here Gatekeeper is a local process and the webhook

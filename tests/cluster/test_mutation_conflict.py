@@ -92,7 +92,7 @@ def test_gatekeeper_and_eval_skip_mutators_in_a_schema_conflict(
                 def reported(mutator: dict[str, Any] = mutator) -> bool:
                     return any(e.get("type") == "ErrConflictingSchema" for e in _status_errors(cluster, mutator))
 
-                wait_until(f"{mutator['metadata']['name']}'s status", reported, cluster.gatekeeper_audit, 60)
+                wait_until(f"{mutator['metadata']['name']}'s status", reported, cluster.gatekeeper, 60)
             ours, stderr = _eval([prune_file, pull_file, manifest], (*INVENTORY, extras))
             assert ours == as_written
             assert stderr.count("is not applied") == 2, stderr
