@@ -115,6 +115,9 @@ def test_ctrl_c_ends_with_exit_2_and_one_line(tmp_path: Path) -> None:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As in a terminal: a test run started in the background (e.g. `nohup … &`) inherits SIGINT ignored, and
+        # Python then keeps ignoring it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     time.sleep(3)
     assert process.poll() is None, "the run ended before it could be interrupted"
