@@ -364,7 +364,8 @@ _fargate_targets(signal, groups) := ts if {
 } else := [virtual_target("fargate", "pod", sprintf("the pod's %s", [signal.text]))]
 
 # The targets that are not Fargate: an nsjail container bound for Fargate gets BND040 only
-# (docs/semantics.md#fargate). A pod bound for Fargate has none, which needs no search.
+# (docs/semantics.md#fargate). A pod bound for Fargate has none, which needs no search. Rules, not one function of
+# the targets: OPA evaluates a function's arguments first, which would make the search the first branch skips.
 non_fargate_targets := [] if {
 	scheduling.pod_fargate(k8s.pod)
 } else := [t | some t in targets; t.class != "fargate"]
