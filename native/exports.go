@@ -106,9 +106,25 @@ func bp_configure(request *C.char, length C.size_t) (out *C.char) {
 	return reply(map[string]any{})
 }
 
+// bp_stats returns what the policy shares across inputs (fold.go): {"shared", "constants", "functions",
+// "calls", "hits"}.
+//
+//export bp_stats
+func bp_stats(policy C.uintptr_t) (out *C.char) {
+	defer guard(&out)
+	p, ok := cgo.Handle(policy).Value().(*Policy)
+	if !ok {
+		return reply(map[string]any{"errors": []Error{{Code: "invalid_request", Message: "not a policy handle"}}})
+	}
+	return reply(p.sharing())
+}
+
 //export bp_close
 func bp_close(policy C.uintptr_t) {
 	defer func() { _ = recover() }() // closing twice is harmless
+	if p, ok := cgo.Handle(policy).Value().(*Policy); ok {
+		p.close()
+	}
 	cgo.Handle(policy).Delete()
 }
 

@@ -23,6 +23,8 @@ type CompileRequest struct {
 	Modules     []Module        `json:"modules"`
 	Data        json.RawMessage `json:"data"`
 	RegoVersion string          `json:"rego_version"`
+	// Sharing across inputs (fold.go): "auto" (the default), "always" or "off".
+	Sharing string `json:"sharing"`
 }
 
 // Policy is a compiled set of modules with its data, and the queries prepared on it so far.
@@ -33,6 +35,13 @@ type Policy struct {
 
 	mu       sync.Mutex
 	prepared map[string]*prepared
+
+	// For many inputs (fold.go): the modules as parsed, how many inputs were evaluated, and the shared form.
+	pristine    map[string]*ast.Module
+	sharingMode string
+	evaluated   int
+	sharedTried bool
+	shared      *sharedPolicy
 }
 
 type prepared struct {
@@ -49,8 +58,14 @@ type Outcome struct {
 // compile parses and compiles the modules as Gatekeeper's rego driver does (frameworks
 // drivers/rego/compilers.go): the template's Rego version, Gatekeeper's capabilities, print disabled.
 func compile(req CompileRequest) (*Policy, []Error) {
+	switch req.Sharing {
+	case "", "auto", "always", "off":
+	default:
+		return nil, []Error{{Code: "invalid_request", Message: fmt.Sprintf("sharing must be auto, always or off, not %q", req.Sharing)}}
+	}
 	opts := parserOptions(req.RegoVersion)
 	modules := make(map[string]*ast.Module, len(req.Modules))
+	pristine := make(map[string]*ast.Module, len(req.Modules))
 	var parseErrors []Error
 	for _, m := range req.Modules {
 		module, err := ast.ParseModuleWithOpts(m.Name, m.Source, opts)
@@ -64,6 +79,7 @@ func compile(req CompileRequest) (*Policy, []Error) {
 			continue
 		}
 		modules[m.Name] = module
+		pristine[m.Name] = module.Copy()
 	}
 	if len(parseErrors) > 0 {
 		return nil, parseErrors
@@ -76,7 +92,10 @@ func compile(req CompileRequest) (*Policy, []Error) {
 	if err != nil {
 		return nil, []Error{{Code: "invalid_data", Message: err.Error()}}
 	}
-	return &Policy{compiler: compiler, store: store, version: regoVersion(req.RegoVersion), prepared: map[string]*prepared{}}, nil
+	return &Policy{
+		compiler: compiler, store: store, version: regoVersion(req.RegoVersion), prepared: map[string]*prepared{},
+		pristine: pristine, sharingMode: req.Sharing,
+	}, nil
 }
 
 func newStore(data json.RawMessage) (storage.Store, error) {
@@ -99,8 +118,12 @@ func (p *Policy) prepare(query string) *prepared {
 	if found, ok := p.prepared[query]; ok {
 		return found
 	}
+	compiler := p.compiler
+	if p.shared != nil && !replacesData(query) {
+		compiler = p.shared.compiler
+	}
 	q, err := rego.New(
-		rego.Compiler(p.compiler),
+		rego.Compiler(compiler),
 		rego.Store(p.store),
 		rego.Query(query),
 		rego.EnablePrintStatements(false),
@@ -124,10 +147,11 @@ func (p *Policy) evaluate(query string, inputs []byte) ([]Outcome, []Error) {
 	if !ok {
 		return nil, []Error{{Code: "invalid_input", Message: "inputs must be a JSON array"}}
 	}
-	q := p.prepare(query)
-	outcomes := make([]Outcome, array.Len())
 	watch := startWatchdog()
 	defer watch.stop()
+	p.share(watch, array.Len())
+	q := p.prepare(query)
+	outcomes := make([]Outcome, array.Len())
 	for i := range outcomes {
 		if q.err != nil {
 			outcomes[i] = Outcome{Errors: q.err}
@@ -162,4 +186,50 @@ func evalOne(ctx context.Context, q rego.PreparedEvalQuery, input ast.Value) (ou
 		bindings[name] = value
 	}
 	return Outcome{Bindings: bindings}
+}
+
+// share builds the shared form (fold.go) once the policy has evaluated enough inputs to earn it back; the
+// watchdog bounds the constants' evaluation as it bounds an input's.
+func (p *Policy) share(watch *watchdog, inputs int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.evaluated += inputs
+	if p.sharedTried || p.sharingMode == "off" || (p.sharingMode != "always" && p.evaluated < sharedAfter) {
+		return
+	}
+	p.sharedTried = true
+	ctx, release := watch.context()
+	defer release()
+	if p.shared = buildShared(ctx, p); p.shared != nil {
+		p.prepared = map[string]*prepared{}
+	}
+	p.pristine = nil
+}
+
+// close releases the memo of the shared form.
+func (p *Policy) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shared != nil {
+		p.shared.memo.release()
+	}
+}
+
+// replacesData tells whether a query replaces data or a function with `with`, which a constant or a memo
+// would not see: such a query is evaluated on the policy as compiled.
+func replacesData(query string) bool {
+	body, err := ast.ParseBody(query)
+	if err != nil {
+		return true
+	}
+	replaces := false
+	ast.WalkExprs(body, func(e *ast.Expr) bool {
+		for _, w := range e.With {
+			if ref, ok := w.Target.Value.(ast.Ref); !ok || !ref.HasPrefix(ast.InputRootRef) {
+				replaces = true
+			}
+		}
+		return false
+	})
+	return replaces
 }

@@ -12,6 +12,7 @@ default run with gator on fewer fields; this module is the strict, all-engines c
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections import Counter
@@ -20,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from boundary_policy.engine.embedded import SHARING_ENV
 from tests.conftest import ROOT, tool
 from tests.identity.suite_batches import flatten_inventory
 
@@ -33,7 +35,10 @@ VARIANTS = {
     "embedded": ("--engine", "embedded"),
     "opa": ("--engine", "opa", "--opa-bin", str(ROOT / ".tools" / "bin" / "opa")),
     "jobs-2": ("--jobs", "2"),
+    # Rules and functions that cannot read the input shared from the first input on (native/fold.go).
+    "embedded-shared": ("--engine", "embedded"),
 }
+SHARING = {"embedded-shared": "always"}
 
 Key = tuple[str, str, str, str, str, str, str, str]
 """(rule, constraint kind, constraint name, resource kind, namespace, name, message, enforcementAction)."""
@@ -67,13 +72,14 @@ def _gator(directory: Path) -> Counter[Key]:
     return found
 
 
-def _eval(variant: tuple[str, ...]) -> Counter[Key]:
+def _eval(variant: tuple[str, ...], sharing: str = "auto") -> Counter[Key]:
     completed = subprocess.run(
         [
             *(sys.executable, "-m", "boundary_policy", "eval", "examples/manifests"),
             *("--inventory", "examples/inventory", "-o", "json", *variant),
         ],
         cwd=ROOT,
+        env={**os.environ, SHARING_ENV: sharing},
         capture_output=True,
         text=True,
         check=False,
@@ -106,7 +112,7 @@ def gator_results(tmp_path_factory: pytest.TempPathFactory) -> Counter[Key]:
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_eval_equals_gator_test(variant: str, gator_results: Counter[Key]) -> None:
-    ours = _eval(VARIANTS[variant])
+    ours = _eval(VARIANTS[variant], SHARING.get(variant, "auto"))
     assert ours == gator_results, (
         f"only ours: {sorted((ours - gator_results).elements())}\n"
         f"only gator: {sorted((gator_results - ours).elements())}"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from boundary_policy.engine import Engine, OpaCliEngine, open_engine
+from boundary_policy.engine import EmbeddedEngine, Engine, OpaCliEngine, open_engine
 from boundary_policy.suites import Runner
 from tests.conftest import ROOT, tool
 from tests.gatekeeper.conftest import Result, gator_results, ours
@@ -44,9 +44,17 @@ def _case_id(case: tuple[str, str, str]) -> str:
     return f"{Path(path).parent.name}/{test}/{name}"
 
 
-@pytest.fixture(scope="module", params=["embedded", "opa"])
+@pytest.fixture(scope="module", params=["embedded", "embedded-shared", "opa"])
 def engine(request: pytest.FixtureRequest, opa_bin: str) -> Iterator[Engine]:
-    chosen = open_engine("embedded", opa_bin=opa_bin) if request.param == "embedded" else OpaCliEngine(opa_bin)
+    chosen: Engine
+    if request.param == "embedded-shared":
+        # Rules and functions that cannot read the input shared from the first input on (native/fold.go).
+        chosen = EmbeddedEngine(sharing="always")
+        chosen.name = "embedded-shared"
+    elif request.param == "embedded":
+        chosen = open_engine("embedded", opa_bin=opa_bin)
+    else:
+        chosen = OpaCliEngine(opa_bin)
     yield chosen
     chosen.close()
 
@@ -123,8 +131,8 @@ def test_fixture_counts() -> None:
     """How much the identity tests compare (the numbers the lead reports)."""
     objects = sum(len(batch.objects) for batch in BATCHES)
     summary = (
-        f"{len(CASES)} suite cases compared with gator verify (x2 engines); "
-        f"{objects} distinct suite objects in {len(BATCHES)} gator test batches (x2 engines)"
+        f"{len(CASES)} suite cases compared with gator verify (x3 engines); "
+        f"{objects} distinct suite objects in {len(BATCHES)} gator test batches (x3 engines)"
     )
     print(summary)
     assert len(CASES) >= 290 and objects >= 290 and len(BATCHES) >= 20, summary

@@ -42,11 +42,12 @@ class Library:
     def __init__(self, path: Path) -> None:
         lib = ctypes.CDLL(str(path))
         # Replies are malloc'd C strings: kept as raw pointers so they can be handed back to bp_free.
-        for name in ("bp_version", "bp_configure", "bp_compile", "bp_eval"):
+        for name in ("bp_version", "bp_configure", "bp_compile", "bp_eval", "bp_stats"):
             getattr(lib, name).restype = ctypes.c_void_p
         lib.bp_configure.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
         lib.bp_compile.argtypes = [ctypes.c_char_p, ctypes.c_size_t]
         lib.bp_eval.argtypes = [ctypes.c_uint64, ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t]
+        lib.bp_stats.argtypes = [ctypes.c_uint64]
         lib.bp_close.argtypes = [ctypes.c_uint64]
         lib.bp_close.restype = None
         lib.bp_free.argtypes = [ctypes.c_void_p]
@@ -92,6 +93,11 @@ class Library:
         query_bytes = query.encode()
         payload = json.dumps(inputs).encode()
         return self._reply(self._lib.bp_eval(policy, query_bytes, len(query_bytes), payload, len(payload)))
+
+    def stats(self, policy: int) -> dict[str, Any]:
+        """What a compiled policy shares across inputs (native/fold.go)."""
+        self._same_process()
+        return self._reply(self._lib.bp_stats(policy))
 
     def close(self, policy: int) -> None:
         if os.getpid() == self._pid:

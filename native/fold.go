@@ -1,0 +1,588 @@
+package main
+
+// Offline, one compiled policy answers many inputs against the same data, where Gatekeeper answers one
+// admission per query and keeps nothing. What the policy computes without reading the input is then the same
+// for every input: the rules among it that read data (the Nodes' group keys, the Fargate and Auto Mode
+// passes) are evaluated once and become constants, and the functions among it that read data are memoised
+// across inputs by their arguments. The Rego is the templates' own, evaluated by the same OPA, so the
+// answers are the same; only the work is shared (docs/performance.md, "Shared across inputs").
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/topdown"
+	"github.com/open-policy-agent/opa/v1/types"
+)
+
+// sharedAfter is how many inputs a policy evaluates before the shared form is built (sharing "auto"): it
+// costs a second compile, which a run of a few objects does not earn back. "always" builds it for the first
+// input (the tests run every suite so), "off" never.
+const sharedAfter = 64
+
+// memoLimit bounds the entries of one policy's function memo; past it, calls are evaluated as usual.
+const memoLimit = 1 << 16
+
+// memoBuiltin is the builtin a memoised function's stand-in calls: memo(id, [args...]).
+const memoBuiltin = "__boundary_policy_memo"
+
+// origPrefix renames a memoised function's own rules, which its stand-in evaluates on a miss.
+const origPrefix = "__boundary_policy_orig_"
+
+var memoDecl = &ast.Builtin{
+	Name: memoBuiltin,
+	Decl: types.NewFunction(types.Args(types.S, types.NewArray(nil, types.A)), types.A),
+}
+
+// The memo is a builtin OPA knows of (topdown finds an implementation only for a declared builtin), and it is
+// kept out of the capabilities templates are compiled with (gatekeeper.go): only the stand-ins call it.
+func init() {
+	ast.RegisterBuiltin(memoDecl)
+	topdown.RegisterBuiltinFunc(memoBuiltin, callMemo)
+}
+
+// ruleFacts says, per rule (else branches included), whether its value can depend on the input and whether it
+// reads data that no rule defines (the synced inventory).
+type ruleFacts struct {
+	dependent map[*ast.Rule]bool
+	readsData map[*ast.Rule]bool
+	byPath    map[string][]*ast.Rule
+	paths     map[string]ast.Ref
+}
+
+// analyse returns nil when the policy replaces data or functions with `with` anywhere: a constant or a memo
+// would not see the replacement.
+func analyse(c *ast.Compiler) *ruleFacts {
+	f := &ruleFacts{map[*ast.Rule]bool{}, map[*ast.Rule]bool{}, map[string][]*ast.Rule{}, map[string]ast.Ref{}}
+	head := map[*ast.Rule]*ast.Rule{}
+	var all []*ast.Rule
+	for _, m := range c.Modules {
+		for _, r := range m.Rules {
+			for n := r; n != nil; n = n.Else {
+				head[n] = r
+				all = append(all, n)
+			}
+		}
+	}
+	replaces := false
+	for _, r := range all {
+		ast.WalkRefs(r, func(ref ast.Ref) bool {
+			switch {
+			case ref[0].Equal(ast.InputRootDocument):
+				f.dependent[r] = true
+			case ref[0].Equal(ast.DefaultRootDocument) && len(c.GetRulesDynamic(ref)) == 0:
+				f.readsData[r] = true
+			}
+			return false
+		})
+		ast.WalkVars(r, func(v ast.Var) bool {
+			if v.Equal(ast.InputRootDocument.Value) {
+				f.dependent[r] = true
+			}
+			return false
+		})
+		ast.WalkExprs(r, func(e *ast.Expr) bool {
+			for _, w := range e.With {
+				f.dependent[r] = true
+				if !w.Target.Value.(ast.Ref).HasPrefix(ast.InputRootRef) {
+					replaces = true
+				}
+			}
+			return false
+		})
+		ast.WalkTerms(r, func(t *ast.Term) bool {
+			if call, ok := t.Value.(ast.Call); ok && nondeterministic(call[0].Value) {
+				f.dependent[r] = true
+			}
+			return false
+		})
+		ast.WalkExprs(r, func(e *ast.Expr) bool {
+			if e.IsCall() && nondeterministic(e.Operator()) {
+				f.dependent[r] = true
+			}
+			return false
+		})
+	}
+	if replaces {
+		return nil
+	}
+	// Both facts flow from a rule to what depends on it, and across an else chain, to a fixpoint.
+	for changed := true; changed; {
+		changed = false
+		spread := func(facts map[*ast.Rule]bool, r *ast.Rule) {
+			for dep := range c.Graph.Dependencies(r) {
+				if facts[dep.(*ast.Rule)] && !facts[r] {
+					facts[r], changed = true, true
+				}
+			}
+			if facts[r] != facts[head[r]] {
+				facts[r], facts[head[r]], changed = true, true, true
+			}
+		}
+		for _, r := range all {
+			spread(f.dependent, r)
+			spread(f.readsData, r)
+		}
+	}
+	for _, r := range all {
+		path := r.Path()
+		key := path.String()
+		f.byPath[key] = append(f.byPath[key], r)
+		f.paths[key] = path
+	}
+	return f
+}
+
+func nondeterministic(operator ast.Value) bool {
+	ref, ok := operator.(ast.Ref)
+	if !ok {
+		return false
+	}
+	b, ok := ast.BuiltinMap[ref.String()]
+	return ok && b.Nondeterministic
+}
+
+// shared returns the paths of the input-independent rules and functions that read data and that a rule
+// depending on the input reads: what is worth sharing across inputs.
+func (f *ruleFacts) shared(c *ast.Compiler) (constants, functions []ast.Ref) {
+	for key, rules := range f.byPath {
+		arity, eligible, read, frontier := len(rules[0].Head.Args), true, false, false
+		for _, r := range rules {
+			if f.dependent[r] || len(r.Head.Args) != arity {
+				eligible = false
+				break
+			}
+			read = read || f.readsData[r]
+			for dep := range c.Graph.Dependents(r) {
+				frontier = frontier || f.dependent[dep.(*ast.Rule)]
+			}
+		}
+		if !eligible || !read || !frontier {
+			continue
+		}
+		path := f.paths[key]
+		if arity > 0 {
+			if len(rules[0].Head.Ref()) == 1 && len(c.GetRules(renamed(path))) == 0 {
+				functions = append(functions, path)
+			}
+			continue
+		}
+		// A constant replaces every rule of its path, so no other rule may define part of that document.
+		alone := true
+		for _, r := range c.GetRules(path) {
+			alone = alone && r.Path().Equal(path)
+		}
+		if alone {
+			constants = append(constants, path)
+		}
+	}
+	byRef := func(refs []ast.Ref) {
+		sort.Slice(refs, func(i, j int) bool { return refs[i].Compare(refs[j]) < 0 })
+	}
+	byRef(constants)
+	byRef(functions)
+	return constants, functions
+}
+
+func renamed(path ast.Ref) ast.Ref {
+	out := path.Copy()
+	last := out[len(out)-1]
+	out[len(out)-1] = ast.StringTerm(origPrefix + string(last.Value.(ast.String)))
+	return out
+}
+
+// sharedPolicy is a policy recompiled for many inputs: its constants folded in, its memoised functions
+// behind stand-ins calling memoBuiltin, and the memo.
+type sharedPolicy struct {
+	compiler  *ast.Compiler
+	memo      *memoTable
+	constants []string
+	functions []string
+}
+
+// Sharing is what bp_stats reports of a policy's shared form, for tests and diagnosis.
+type Sharing struct {
+	Shared    bool     `json:"shared"`
+	Constants []string `json:"constants"`
+	Functions []string `json:"functions"`
+	Calls     int      `json:"calls"`
+	Hits      int      `json:"hits"`
+}
+
+func (p *Policy) sharing() Sharing {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.shared == nil {
+		return Sharing{Constants: []string{}, Functions: []string{}}
+	}
+	out := Sharing{Shared: true, Constants: p.shared.constants, Functions: p.shared.functions}
+	table := p.shared.memo
+	table.mu.Lock()
+	defer table.mu.Unlock()
+	for _, s := range table.stats {
+		out.Calls += s.calls
+		out.Hits += s.hits
+	}
+	return out
+}
+
+// buildShared evaluates the constants on the policy as compiled, then compiles the rewritten modules. It
+// returns nil when there is nothing to share or anything fails: the policy is then evaluated as it is.
+func buildShared(ctx context.Context, p *Policy) *sharedPolicy {
+	facts := analyse(p.compiler)
+	if facts == nil {
+		return nil
+	}
+	constantPaths, functionPaths := facts.shared(p.compiler)
+	if len(constantPaths) == 0 && len(functionPaths) == 0 {
+		return nil
+	}
+	txn, err := p.store.NewTransaction(ctx)
+	if err != nil {
+		return nil
+	}
+	values := map[string]*ast.Term{}
+	for _, path := range constantPaths {
+		if value := evalConstant(ctx, p, txn, path); value != nil {
+			values[path.String()] = value
+		}
+	}
+	p.store.Abort(ctx, txn)
+	if ctx.Err() != nil {
+		return nil
+	}
+	memoised := map[string]bool{}
+	for _, path := range functionPaths {
+		memoised[path.String()] = true
+	}
+	table := newMemoTable()
+	modules := rewrite(p.pristine, values, memoised, table.id)
+	caps := capabilities()
+	caps.Builtins = append(caps.Builtins, memoDecl)
+	compiler := ast.NewCompiler().WithCapabilities(caps).WithEnablePrintStatements(false)
+	if compiler.Compile(modules); compiler.Failed() {
+		return nil
+	}
+	if err := table.prepare(compiler, p.store, functionPaths); err != nil {
+		return nil
+	}
+	folded := make([]string, 0, len(values))
+	for key := range values {
+		folded = append(folded, key)
+	}
+	sort.Strings(folded)
+	memoisedPaths := make([]string, 0, len(functionPaths))
+	for _, path := range functionPaths {
+		memoisedPaths = append(memoisedPaths, path.String())
+	}
+	return &sharedPolicy{compiler: compiler, memo: table, constants: folded, functions: memoisedPaths}
+}
+
+func evalConstant(ctx context.Context, p *Policy, txn storage.Transaction, path ast.Ref) *ast.Term {
+	out := ast.VarTerm("__constant")
+	query := topdown.NewQuery(ast.NewBody(ast.Equality.Expr(out, ast.NewTerm(path)))).
+		WithCompiler(p.compiler).WithStore(p.store).WithTransaction(txn).WithCancel(cancelWith(ctx))
+	results, err := query.Run(ctx)
+	if err != nil || len(results) != 1 {
+		return nil // undefined or an error: left to each input, which meets it (or not) as before
+	}
+	return results[0][out.Value.(ast.Var)]
+}
+
+// cancelWith cancels an OPA query when ctx is done (the memory watchdog).
+func cancelWith(ctx context.Context) topdown.Cancel {
+	cancel := topdown.NewCancel()
+	if ctx.Done() != nil {
+		stop := context.AfterFunc(ctx, cancel.Cancel)
+		_ = stop // the query ends long before the run's context; nothing to release
+	}
+	return cancel
+}
+
+// rewrite copies the modules as parsed, with each constant's rules replaced by one rule whose value is the
+// constant, and each memoised function's rules renamed and called through a stand-in of the same name.
+func rewrite(pristine map[string]*ast.Module, constants map[string]*ast.Term, memoised map[string]bool, table uint64) map[string]*ast.Module {
+	out := make(map[string]*ast.Module, len(pristine)+1)
+	standIns := map[string][]string{} // package -> stand-in rules
+	names := make([]string, 0, len(pristine))
+	for name := range pristine {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		module := pristine[name].Copy()
+		kept := module.Rules[:0]
+		folded := map[string]bool{}
+		for _, r := range module.Rules {
+			path := module.Package.Path.Extend(r.Head.Ref().GroundPrefix())
+			key := path.String()
+			if value, ok := constants[key]; ok {
+				if !folded[key] {
+					folded[key] = true
+					kept = append(kept, constantRule(module, path, value, r.Location))
+				}
+				continue
+			}
+			if memoised[key] {
+				for n := r; n != nil; n = n.Else {
+					n.Head.Name = ast.Var(origPrefix + string(n.Head.Name))
+					n.Head.Reference = ast.Ref{ast.VarTerm(string(n.Head.Name))}
+				}
+				if !folded[key] {
+					folded[key] = true
+					pkg := module.Package.String()
+					standIns[pkg] = append(standIns[pkg], standIn(table, path, len(r.Head.Args)))
+				}
+			}
+			kept = append(kept, r)
+		}
+		module.Rules = kept
+		out[name] = module
+	}
+	packages := make([]string, 0, len(standIns))
+	for pkg := range standIns {
+		packages = append(packages, pkg)
+	}
+	sort.Strings(packages)
+	for i, pkg := range packages {
+		source := pkg + "\n\n" + strings.Join(standIns[pkg], "\n")
+		name := fmt.Sprintf("boundary-policy-memo-%d.rego", i)
+		module, err := ast.ParseModuleWithOpts(name, source, ast.ParserOptions{RegoVersion: ast.RegoV1})
+		if err != nil {
+			return pristine // cannot happen for names the parser accepted; evaluate as compiled
+		}
+		out[name] = module
+	}
+	return out
+}
+
+func constantRule(module *ast.Module, path ast.Ref, value *ast.Term, loc *ast.Location) *ast.Rule {
+	relative := path[len(module.Package.Path):].Copy()
+	relative[0] = ast.VarTerm(string(relative[0].Value.(ast.String)))
+	head := ast.RefHead(relative, value)
+	head.Assign = true
+	head.Location = loc
+	body := ast.NewBody(ast.NewExpr(ast.BooleanTerm(true)))
+	body[0].Location = loc
+	return &ast.Rule{Head: head, Body: body, Module: module, Location: loc}
+}
+
+// standIn is `name(a0, ...) := memo("<table>/<path>", [a0, ...])`.
+func standIn(table uint64, path ast.Ref, arity int) string {
+	args := make([]string, arity)
+	for i := range args {
+		args[i] = fmt.Sprintf("__a%d", i)
+	}
+	list := strings.Join(args, ", ")
+	name := string(path[len(path)-1].Value.(ast.String))
+	return fmt.Sprintf("%s(%s) := %s(%q, [%s])", name, list, memoBuiltin, fmt.Sprintf("%d/%s", table, path), list)
+}
+
+// --- the memo ----------------------------------------------------------------------------------------------
+
+var (
+	memoTables sync.Map // id -> *memoTable
+	memoIDs    atomic.Uint64
+)
+
+type memoTable struct {
+	id       uint64
+	compiler *ast.Compiler
+	store    storage.Store
+	queries  map[string]ast.Body // path -> `__out = <renamed path>(input[0], ...)`
+
+	mu      sync.Mutex
+	entries map[string]map[uint64][]memoEntry
+	stats   map[string]*memoStats
+	size    int
+}
+
+// memoStats decide whether a function is worth its memo: one called with other arguments every time (a
+// pod's containers) is evaluated without keeping anything.
+type memoStats struct {
+	calls, hits int
+	off         bool
+}
+
+// memoTrial is how many calls a function's memo is judged on; it is kept when at least half were hits.
+const memoTrial = 64
+
+type memoEntry struct {
+	args  ast.Value
+	value *ast.Term // nil: undefined
+}
+
+func newMemoTable() *memoTable {
+	t := &memoTable{
+		id: memoIDs.Add(1), queries: map[string]ast.Body{}, entries: map[string]map[uint64][]memoEntry{},
+		stats: map[string]*memoStats{},
+	}
+	memoTables.Store(t.id, t)
+	return t
+}
+
+func (t *memoTable) release() {
+	memoTables.Delete(t.id)
+}
+
+func (t *memoTable) prepare(c *ast.Compiler, store storage.Store, functions []ast.Ref) error {
+	t.compiler, t.store = c, store
+	for _, path := range functions {
+		args := make([]*ast.Term, 0, 8)
+		arity := len(c.GetRules(renamed(path))[0].Head.Args)
+		for i := range arity {
+			args = append(args, ast.RefTerm(ast.InputRootDocument, ast.InternedTerm(i)))
+		}
+		call := ast.CallTerm(append([]*ast.Term{ast.NewTerm(renamed(path))}, args...)...)
+		body, err := c.QueryCompiler().Compile(ast.NewBody(ast.Equality.Expr(ast.VarTerm("__out"), call)))
+		if err != nil {
+			return err
+		}
+		t.queries[fmt.Sprintf("%d/%s", t.id, path)] = body
+	}
+	return nil
+}
+
+func callMemo(bctx topdown.BuiltinContext, operands []*ast.Term, iter func(*ast.Term) error) error {
+	id, ok := operands[0].Value.(ast.String)
+	if !ok {
+		return fmt.Errorf("bad memo id")
+	}
+	table, ok := tableOf(string(id))
+	if !ok {
+		return fmt.Errorf("unknown memo table")
+	}
+	value, err := table.call(bctx.Context, string(id), operands[1].Value)
+	if err != nil {
+		// The function's own error, unchanged, as if it had been evaluated in place.
+		return topdown.Halt{Err: err}
+	}
+	if value == nil {
+		return nil
+	}
+	return iter(value)
+}
+
+func tableOf(id string) (*memoTable, bool) {
+	slash := strings.IndexByte(id, '/')
+	if slash < 0 {
+		return nil, false
+	}
+	n, err := strconv.ParseUint(id[:slash], 10, 64)
+	if err != nil {
+		return nil, false
+	}
+	t, ok := memoTables.Load(n)
+	if !ok {
+		return nil, false
+	}
+	return t.(*memoTable), true
+}
+
+func (t *memoTable) call(ctx context.Context, id string, args ast.Value) (*ast.Term, error) {
+	hash := uint64(args.Hash())
+	value, found, keep := t.lookup(id, hash, args)
+	if found {
+		return value, nil
+	}
+	value, err := t.eval(ctx, id, args)
+	if err == nil && keep {
+		t.remember(id, hash, args, value)
+	}
+	return value, err
+}
+
+// lookup finds a call's value, or says whether to keep the value about to be computed.
+func (t *memoTable) lookup(id string, hash uint64, args ast.Value) (value *ast.Term, found, keep bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	stats := t.stats[id]
+	if stats == nil {
+		stats = &memoStats{}
+		t.stats[id] = stats
+	}
+	stats.calls++
+	if stats.off {
+		return nil, false, false
+	}
+	for _, e := range t.entries[id][hash] {
+		if sameArgs(e.args, args) {
+			stats.hits++
+			return e.value, true, false
+		}
+	}
+	if stats.calls >= memoTrial && 2*stats.hits < stats.calls {
+		stats.off = true
+		for _, bucket := range t.entries[id] {
+			t.size -= len(bucket)
+		}
+		delete(t.entries, id)
+		return nil, false, false
+	}
+	return nil, false, t.size < memoLimit
+}
+
+func (t *memoTable) remember(id string, hash uint64, args ast.Value, value *ast.Term) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.entries[id] == nil {
+		t.entries[id] = map[uint64][]memoEntry{}
+	}
+	t.entries[id][hash] = append(t.entries[id][hash], memoEntry{args, value})
+	t.size++
+}
+
+func (t *memoTable) eval(ctx context.Context, id string, args ast.Value) (*ast.Term, error) {
+	txn, err := t.store.NewTransaction(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer t.store.Abort(ctx, txn)
+	results, err := topdown.NewQuery(t.queries[id]).WithCompiler(t.compiler).WithStore(t.store).
+		WithTransaction(txn).WithInput(ast.NewTerm(args)).WithCancel(cancelWith(ctx)).Run(ctx)
+	if err != nil || len(results) == 0 {
+		return nil, err
+	}
+	return results[0][ast.Var("__out")], nil
+}
+
+// sameArgs compares argument lists, an argument the very same value as the cached one (a rule's value, passed
+// on by reference) without walking it.
+func sameArgs(a, b ast.Value) bool {
+	x, ok := a.(*ast.Array)
+	y, ok2 := b.(*ast.Array)
+	if !ok || !ok2 || x.Len() != y.Len() {
+		return false
+	}
+	for i := range x.Len() {
+		if !sameValue(x.Elem(i).Value, y.Elem(i).Value) {
+			return false
+		}
+	}
+	return true
+}
+
+func sameValue(a, b ast.Value) bool {
+	switch x := a.(type) {
+	case ast.Object:
+		if y, ok := b.(ast.Object); ok && x == y {
+			return true
+		}
+	case ast.Set:
+		if y, ok := b.(ast.Set); ok && x == y {
+			return true
+		}
+	case *ast.Array:
+		if y, ok := b.(*ast.Array); ok && x == y {
+			return true
+		}
+	}
+	return a.Compare(b) == 0
+}
