@@ -46,7 +46,10 @@ _names := {_node_name} & object.keys(nodes.inventory_nodes) if {
 	_narrowing == "fargate"
 } else := _selected if {
 	_narrowing == "nodeSelector"
-} else := object.keys(nodes.inventory_nodes)
+} else := _all_names
+
+# The same for every pod (offline, computed once per run: docs/performance.md#shared-across-inputs).
+_all_names := object.keys(nodes.inventory_nodes)
 
 # One label lookup per Node: the pod's first nodeSelector entry.
 _selected contains name if {
@@ -184,6 +187,20 @@ _keys_among(names, paths) := {name: [startswith(name, "fargate-"), values] |
 	values := [object.get(node, path, null) | some path in paths]
 }
 
+# The distinct keys of the same Nodes: the groups. Functions of the names and paths alone, like the keys, so
+# that offline every pod asking the same is answered once (docs/performance.md#shared-across-inputs).
+# regal ignore:external-reference
+_groups_of(names, aspect) := {key | some key in _named_keys(names, _paths[aspect])} if {
+	_reads_names
+} else := _distinct_everywhere(_paths[aspect]) if {
+	_narrowing == "none"
+	names == _names
+} else := _distinct_among(names, _paths[aspect])
+
+_distinct_everywhere(paths) := {key | some key in _keys_everywhere(paths)}
+
+_distinct_among(names, paths) := {key | some key in _keys_among(names, paths)}
+
 # Whether the pod's required affinity matches on names (matchFields): then every Node is a group of its own.
 default _reads_names := false
 
@@ -254,8 +271,8 @@ _view_name(false) := ""
 
 # The node groups the pod can be scheduled on (spec.nodeName bypasses the scheduler), with their class and what
 # the aspect reads.
-_groups(keys, scan) := [_node_target(key, v, scan) |
-	some key in {key | some key in keys}
+_groups(names, scan) := [_node_target(key, v, scan) |
+	some key in _groups_of(names, scan[1])
 	v := view(key, scan[1])
 	_schedulable(v)
 ]
@@ -264,7 +281,7 @@ _schedulable(_) if _narrowing == "nodeName"
 
 _schedulable(v) if scheduling.schedulable(k8s.pod, v)
 
-node_groups := _groups(node_keys, ["all", "all"])
+node_groups := _groups(_names, ["all", "all"])
 
 _node_target(key, v, scan) := object.union(
 	{"origin": "inventory", "scan": scan, "key": key, "class": nodes.class(v)},
@@ -341,13 +358,13 @@ virtual_target(c, origin, why) := {
 # #nodepools): every field of every target, and the same with only the fields one aspect reads (what the rules use).
 targets := _targets(node_groups)
 
-class_targets := _targets(_groups(_class_keys, ["all", "class"]))
+class_targets := _targets(_groups(_names, ["all", "class"]))
 
-userns_targets := _targets(_groups(_userns_keys, ["all", "userns"]))
+userns_targets := _targets(_groups(_names, ["all", "userns"]))
 
-seccomp_targets := _targets(_groups(_seccomp_keys, ["all", "seccomp"]))
+seccomp_targets := _targets(_groups(_names, ["all", "seccomp"]))
 
-landlock_targets := _targets(_groups(_landlock_keys, ["all", "landlock"]))
+landlock_targets := _targets(_groups(_names, ["all", "landlock"]))
 
 _targets(groups) := _fargate_targets(signal, groups) if {
 	signal := scheduling.pod_fargate(k8s.pod)
@@ -383,7 +400,7 @@ non_fargate_seccomp_targets := [] if {
 fargate_targets := [t | some t in class_targets; t.class == "fargate"] if {
 	scheduling.pod_fargate(k8s.pod)
 } else := ts if {
-	ts := [t | some t in _groups(fargate_node_keys, ["fargate", "class"]); t.class == "fargate"]
+	ts := [t | some t in _groups(fargate_names, ["fargate", "class"]); t.class == "fargate"]
 	count(ts) > 0
 } else := [t | k8s.params.nodeKind == "fargate"; some t in class_targets; t.class == "fargate"]
 
@@ -392,7 +409,7 @@ fargate_targets := [t | some t in class_targets; t.class == "fargate"] if {
 auto_mode_targets := ts if {
 	not scheduling.pod_fargate(k8s.pod)
 	ts := [t |
-		some t in array.concat(_groups(auto_mode_node_keys, ["auto-mode", "class"]), pool_targets)
+		some t in array.concat(_groups(auto_mode_names, ["auto-mode", "class"]), pool_targets)
 		t.class == "auto-mode"
 	]
 	count(ts) > 0
