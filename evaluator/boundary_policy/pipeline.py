@@ -34,7 +34,7 @@ from boundary_policy.gatekeeper.sync import GVK, cluster_kinds, declared_sync, i
 from boundary_policy.inventory import inventory_problems, missing_nodes_warning
 from boundary_policy.loading import LoadLimits, LoadResult, Skip, load_inventory, load_paths
 from boundary_policy.model import Document, Finding, LoadProblem, RuleInfo
-from boundary_policy.recognition import Recognition, recognise
+from boundary_policy.recognition import Recognition, merge, recognise, side_query
 from boundary_policy.scope import crd_scopes, with_default_namespace
 from boundary_policy.workers import WorkerDied, advance, job_count, run_chunks
 
@@ -114,8 +114,9 @@ def _catalog_rules() -> dict[str, RuleInfo]:
         return {}
 
 
-_Reviewed = tuple[list[Finding], list[LoadProblem], list[str], list[Stopped]]
-"""Findings on the objects, problems of the policy set that stop the run, warnings, stopped evaluations."""
+_Reviewed = tuple[list[Finding], list[LoadProblem], list[str], list[Stopped], Recognition | None]
+"""Findings on the objects, problems of the policy set that stop the run, warnings, stopped evaluations, and the
+workloads recognised as running Boundary."""
 
 
 def _review(
@@ -126,13 +127,16 @@ def _review(
     manifest_files: frozenset[str],
     counted: Callable[[int, int], None] | None = None,
 ) -> _Reviewed:
-    """`counted(evaluations done, of total)` is told how far the review is."""
-    evaluation = Client(engine, policies, progress=counted).review(manifests, data)
+    """`counted(evaluations done, of total)` is told how far the review is. Recognition is asked along with the
+    templates, and only what they did not answer is evaluated after."""
+    side = side_query(policies)
+    evaluation = Client(engine, policies, progress=counted, side=side).review(manifests, data)
     # A template among the manifests that cannot run is a finding there, like any broken manifest.
     fatal = [p for p in evaluation.problems if p.file not in manifest_files]
     in_manifests = [p for p in evaluation.problems if p.file in manifest_files]
     findings = to_findings(evaluation.violations, [*in_manifests, *evaluation.object_problems])
-    return findings, fatal, evaluation.warnings, evaluation.stopped
+    recognition = None if fatal else recognise(engine, policies, manifests, data, side)
+    return findings, fatal, evaluation.warnings, evaluation.stopped, recognition
 
 
 def _ignore(_: str) -> None:
@@ -252,17 +256,17 @@ def run_eval(
     progress(f"evaluating {_plural(len(documents), 'resource')} with {_plural(len(policies.templates), 'template')}…")
     if jobs <= 1:
         counted = _Counted(progress, len(documents))
-        findings, fatal, warnings, stopped = _review(engine, policies, documents, data, manifest_files, counted)
+        findings, fatal, warnings, stopped, recognition = _review(
+            engine, policies, documents, data, manifest_files, counted
+        )
     else:
-        findings, fatal, warnings, stopped = _review_parallel(
+        findings, fatal, warnings, stopped, recognition = _review_parallel(
             options, policies, documents, data, manifest_files, jobs, _Counted(progress, len(documents))
         )
     findings += to_findings([], [p for p in policy_problems if p.file in manifest_files])
     fatal = [p for p in policy_problems if p.file not in manifest_files] + fatal
     if fatal:
         raise PipelineError("templates or constraints cannot run:\n" + describe_problems(fatal))
-    progress("counting the workloads recognised as running Boundary…")
-    recognition = recognise(engine, policies, documents, data)
     findings += to_findings([], manifests.problems)
     findings += [note_finding(note) for note in manifests.notes]
     if not manifests.documents and not manifests.problems:
@@ -324,4 +328,4 @@ def _review_parallel(
     fatal = list(dict.fromkeys(p for part in parts for p in part[1]))
     warnings = [w for part in parts for w in part[2]]
     stopped = [s for part in parts for s in part[3]]
-    return findings, fatal, warnings, stopped
+    return findings, fatal, warnings, stopped, merge([part[4] for part in parts])

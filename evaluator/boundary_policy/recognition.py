@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from boundary_policy.engine import CompiledPolicy, Engine, EngineError, Outcome
-from boundary_policy.gatekeeper.client import namespace_for
+from boundary_policy.gatekeeper.client import SideQuery, namespace_for
 from boundary_policy.gatekeeper.expansion import ExpansionFailure, expand
 from boundary_policy.gatekeeper.match import MatchError, matches
 from boundary_policy.gatekeeper.policy_set import PolicySet
@@ -31,7 +31,7 @@ from boundary_policy.gatekeeper.review import build_inventory, object_review
 from boundary_policy.k8s import is_namespace, meta
 from boundary_policy.model import JSON, Document
 
-__all__ = ["REASONS", "RECOGNITION_QUERY", "SLICE", "Recognition", "recognise"]
+__all__ = ["REASONS", "RECOGNITION_QUERY", "SLICE", "Recognition", "merge", "recognise", "side_query"]
 
 REASONS = ("annotation", "env", "command", "flag", "config", "parameter", "module", "script", "template config")
 """Every reason, in the order summaries list them."""
@@ -114,14 +114,47 @@ def _template_reasons(pod: Mapping[str, Any], container: str) -> set[str]:
     return reasons
 
 
+def _recognising_template(policies: PolicySet) -> Any:
+    return next((t for t in policies.templates.values() if any(_LIB_PACKAGE in lib for lib in t.libs)), None)
+
+
+def side_query(policies: PolicySet) -> SideQuery | None:
+    """The recognition query for the review to ask along with the templates sharing its libs (the same pods and
+    parameters, mostly): recognise() then evaluates only what the review did not answer."""
+    template = _recognising_template(policies)
+    return None if template is None else SideQuery(template.libs, RECOGNITION_QUERY)
+
+
+def merge(parts: Sequence[Recognition | None]) -> Recognition | None:
+    """The recognition of a run whose documents were split into parts (disjoint workloads)."""
+    found = [p for p in parts if p is not None]
+    if not found:
+        return None
+    reasons: Counter[str] = Counter()
+    for part in found:
+        reasons.update(part.reasons)
+    return Recognition(
+        workloads=sum(p.workloads for p in found),
+        recognised=sum(p.recognised for p in found),
+        reasons={reason: reasons[reason] for reason in REASONS if reasons[reason]},
+        workspaces_unrecognised=sum(p.workspaces_unrecognised for p in found),
+    )
+
+
 def recognise(
-    engine: Engine, policies: PolicySet, documents: Sequence[Document], data_objects: Iterable[Mapping[str, Any]]
+    engine: Engine,
+    policies: PolicySet,
+    documents: Sequence[Document],
+    data_objects: Iterable[Mapping[str, Any]],
+    answered: SideQuery | None = None,
 ) -> Recognition | None:
     """The recognition of every Pod the documents hold or generate; None when the policy set has no
-    lib.boundary (the user's own templates only) or the engine cannot run the query."""
-    template = next((t for t in policies.templates.values() if any(_LIB_PACKAGE in lib for lib in t.libs)), None)
+    lib.boundary (the user's own templates only) or the engine cannot run the query. `answered` holds what the
+    review asked already (side_query), by input."""
+    template = _recognising_template(policies)
     if template is None:
         return None
+    known = answered.answers if answered is not None and answered.libs == template.libs else {}
     data_list = list(data_objects)
     namespaces = {meta(o, "name"): o for o in data_list if is_namespace(o)}
     # Constraints alike in match block and parameters give the same answer: each such set is asked about once.
@@ -148,12 +181,21 @@ def recognise(
                         inputs.append({"review": object_review(pod), "parameters": parameters})
                         owners.append((index, pod))
             workloads.update(index for index, _ in owners)
-            if not inputs:
-                continue
-            if policy is None:
-                policy = engine.compile(template.modules(), {"inventory": build_inventory(data_list)})
-            outcomes = policy.evaluate(RECOGNITION_QUERY, inputs)
-            _note_reasons(owners, outcomes, reasons, workspace)
+            outcomes: list[Outcome | None] = [None] * len(inputs)
+            asked: list[int] = []
+            for position, item in enumerate(inputs):
+                answer = known.get(SideQuery.key(item)) if known else None
+                if answer is None:
+                    asked.append(position)
+                else:
+                    outcomes[position] = Outcome(answer, True)
+            if asked:
+                if policy is None:
+                    policy = engine.compile(template.modules(), {"inventory": build_inventory(data_list)})
+                evaluated = policy.evaluate(RECOGNITION_QUERY, [inputs[i] for i in asked])
+                for position, outcome in zip(asked, evaluated, strict=True):
+                    outcomes[position] = outcome
+            _note_reasons(owners, [o if o is not None else Outcome() for o in outcomes], reasons, workspace)
     except EngineError:
         return None
     finally:

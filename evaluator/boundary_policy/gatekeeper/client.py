@@ -142,6 +142,27 @@ class _Pending:
         ]
 
 
+@dataclass
+class SideQuery:
+    """One more query asked of every input of a shared evaluation whose templates have these libs (v1 Rego), its
+    answers kept by the input's JSON: recognition asks the review's own evaluation instead of a second pass."""
+
+    libs: tuple[str, ...]
+    query: str
+    answers: dict[str, JSON] = field(default_factory=dict)
+
+    @staticmethod
+    def key(item: Mapping[str, JSON]) -> str:
+        return json.dumps(item, separators=(",", ":"))
+
+    def applies(self, group: Sequence[Template]) -> bool:
+        return group[0].libs == self.libs and group[0].rego_version == "v1"
+
+
+# A template kind cannot hold a slash: the side query's answers cannot be mistaken for a template's.
+_SIDE_KEY = "boundary-policy/side"
+
+
 def _hook_constraint(constraint: Constraint) -> dict[str, JSON]:
     return {"key": {"kind": constraint.kind, "name": constraint.name}, "parameters": constraint.parameters}
 
@@ -198,6 +219,7 @@ class Client:
         default_namespace: bool = True,
         mutate_originals: bool = True,
         progress: Callable[[int, int], None] | None = None,
+        side: SideQuery | None = None,
     ) -> None:
         """`mutate_originals=False` reviews each object as written, as `gator test` does (it mutates only the
         base of an expansion and what it generates); the webhook reviews the mutated object. `progress(done,
@@ -212,6 +234,7 @@ class Client:
         self.default_namespace = default_namespace
         self.mutate_originals = mutate_originals
         self.progress = progress
+        self.side = side
         self._done = self._total = 0
 
     def review(
@@ -412,10 +435,11 @@ class Client:
             return
         by_query: dict[str, list[_Unit]] = {}
         queries: dict[frozenset[str], str] = {}
+        side = self.side if self.side is not None and self.side.applies(group) else None
         for unit in units.values():
             kinds = frozenset(template.kind for template, _, _ in unit.parts)
             if kinds not in queries:
-                queries[kinds] = shared_query([t for t in group if t.kind in kinds])
+                queries[kinds] = shared_query([t for t in group if t.kind in kinds], side.query if side else None)
             by_query.setdefault(queries[kinds], []).append(unit)
         retry: dict[str, _Pending] = {}
         try:
@@ -423,6 +447,8 @@ class Client:
                 weights = [len({(template.kind, index) for template, index, _ in unit.parts}) for unit in same]
                 outcomes = self._evaluate(policy, query, [unit.input for unit in same], weights)
                 for unit, outcome in zip(same, outcomes, strict=True):
+                    if side is not None and isinstance(outcome.value, dict) and _SIDE_KEY in outcome.value:
+                        side.answers[SideQuery.key(unit.input)] = outcome.value[_SIDE_KEY]
                     if outcome.error is not None or not isinstance(outcome.value, dict):
                         for template, index, constraint in unit.parts:
                             batch = pending[template.kind]
@@ -589,14 +615,17 @@ def _shared_modules(group: Sequence[Template]) -> list[Module]:
     return [Module(f"{ENTRY_MODULE}:{t.kind}", t.rego) for t in group] + first[1:]
 
 
-def shared_query(group: Sequence[Template]) -> str:
-    """{kind: [{msg, details}]} for every template of a shared group, on input {review, parameters}."""
+def shared_query(group: Sequence[Template], side: str | None = None) -> str:
+    """{kind: [{msg, details}]} for every template of a shared group, on input {review, parameters} (and the
+    side query's answer under _SIDE_KEY)."""
     parts = [
         # A set, as in the hook: elements that differ only outside msg/details are one violation.
         f'"{t.kind}": {{{{"msg": r.msg, "details": object.get(r, "details", {{}})}} | r := {_data_ref(t.package)}'
         ".violation[_]}"
         for t in group
     ]
+    if side is not None:
+        parts.append(f'"{_SIDE_KEY}": {side}')
     return "{" + ", ".join(parts) + "}"
 
 
