@@ -95,16 +95,13 @@ func analyse(c *ast.Compiler) *ruleFacts {
 					replaces = true
 				}
 			}
-			return false
-		})
-		ast.WalkTerms(r, func(t *ast.Term) bool {
-			if call, ok := t.Value.(ast.Call); ok && nondeterministic(call[0].Value) {
+			if e.IsCall() && nondeterministic(e.Operator()) {
 				f.dependent[r] = true
 			}
 			return false
 		})
-		ast.WalkExprs(r, func(e *ast.Expr) bool {
-			if e.IsCall() && nondeterministic(e.Operator()) {
+		ast.WalkTerms(r, func(t *ast.Term) bool {
+			if call, ok := t.Value.(ast.Call); ok && nondeterministic(call[0].Value) {
 				f.dependent[r] = true
 			}
 			return false
@@ -263,14 +260,20 @@ func buildShared(ctx context.Context, p *Policy) *sharedPolicy {
 		memoised[path.String()] = true
 	}
 	table := newMemoTable()
-	modules := rewrite(p.pristine, values, memoised, table.id)
+	modules, ok := rewrite(p.pristine, values, memoised, table.id)
+	if !ok {
+		table.release()
+		return nil
+	}
 	caps := capabilities()
 	caps.Builtins = append(caps.Builtins, memoDecl)
 	compiler := ast.NewCompiler().WithCapabilities(caps).WithEnablePrintStatements(false)
 	if compiler.Compile(modules); compiler.Failed() {
+		table.release()
 		return nil
 	}
 	if err := table.prepare(compiler, p.store, functionPaths); err != nil {
+		table.release()
 		return nil
 	}
 	folded := make([]string, 0, len(values))
@@ -288,27 +291,25 @@ func buildShared(ctx context.Context, p *Policy) *sharedPolicy {
 func evalConstant(ctx context.Context, p *Policy, txn storage.Transaction, path ast.Ref) *ast.Term {
 	out := ast.VarTerm("__constant")
 	query := topdown.NewQuery(ast.NewBody(ast.Equality.Expr(out, ast.NewTerm(path)))).
-		WithCompiler(p.compiler).WithStore(p.store).WithTransaction(txn).WithCancel(cancelWith(ctx))
-	results, err := query.Run(ctx)
+		WithCompiler(p.compiler).WithStore(p.store).WithTransaction(txn)
+	results, err := run(ctx, query)
 	if err != nil || len(results) != 1 {
 		return nil // undefined or an error: left to each input, which meets it (or not) as before
 	}
 	return results[0][out.Value.(ast.Var)]
 }
 
-// cancelWith cancels an OPA query when ctx is done (the memory watchdog).
-func cancelWith(ctx context.Context) topdown.Cancel {
+// run runs an OPA query that stops when ctx is done (the memory watchdog cancels it).
+func run(ctx context.Context, query *topdown.Query) (topdown.QueryResultSet, error) {
 	cancel := topdown.NewCancel()
-	if ctx.Done() != nil {
-		stop := context.AfterFunc(ctx, cancel.Cancel)
-		_ = stop // the query ends long before the run's context; nothing to release
-	}
-	return cancel
+	stop := context.AfterFunc(ctx, cancel.Cancel)
+	defer stop()
+	return query.WithCancel(cancel).Run(ctx)
 }
 
 // rewrite copies the modules as parsed, with each constant's rules replaced by one rule whose value is the
 // constant, and each memoised function's rules renamed and called through a stand-in of the same name.
-func rewrite(pristine map[string]*ast.Module, constants map[string]*ast.Term, memoised map[string]bool, table uint64) map[string]*ast.Module {
+func rewrite(pristine map[string]*ast.Module, constants map[string]*ast.Term, memoised map[string]bool, table uint64) (map[string]*ast.Module, bool) {
 	out := make(map[string]*ast.Module, len(pristine)+1)
 	standIns := map[string][]string{} // package -> stand-in rules
 	names := make([]string, 0, len(pristine))
@@ -356,11 +357,11 @@ func rewrite(pristine map[string]*ast.Module, constants map[string]*ast.Term, me
 		name := fmt.Sprintf("boundary-policy-memo-%d.rego", i)
 		module, err := ast.ParseModuleWithOpts(name, source, ast.ParserOptions{RegoVersion: ast.RegoV1})
 		if err != nil {
-			return pristine // cannot happen for names the parser accepted; evaluate as compiled
+			return nil, false // not for names the parser accepted; the policy is then evaluated as compiled
 		}
 		out[name] = module
 	}
-	return out
+	return out, true
 }
 
 func constantRule(module *ast.Module, path ast.Ref, value *ast.Term, loc *ast.Location) *ast.Rule {
@@ -435,9 +436,12 @@ func (t *memoTable) release() {
 func (t *memoTable) prepare(c *ast.Compiler, store storage.Store, functions []ast.Ref) error {
 	t.compiler, t.store = c, store
 	for _, path := range functions {
-		args := make([]*ast.Term, 0, 8)
-		arity := len(c.GetRules(renamed(path))[0].Head.Args)
-		for i := range arity {
+		rules := c.GetRules(renamed(path))
+		if len(rules) == 0 {
+			return fmt.Errorf("%v: no rules", path)
+		}
+		args := make([]*ast.Term, 0, len(rules[0].Head.Args))
+		for i := range len(rules[0].Head.Args) {
 			args = append(args, ast.RefTerm(ast.InputRootDocument, ast.InternedTerm(i)))
 		}
 		call := ast.CallTerm(append([]*ast.Term{ast.NewTerm(renamed(path))}, args...)...)
@@ -545,8 +549,8 @@ func (t *memoTable) eval(ctx context.Context, id string, args ast.Value) (*ast.T
 		return nil, err
 	}
 	defer t.store.Abort(ctx, txn)
-	results, err := topdown.NewQuery(t.queries[id]).WithCompiler(t.compiler).WithStore(t.store).
-		WithTransaction(txn).WithInput(ast.NewTerm(args)).WithCancel(cancelWith(ctx)).Run(ctx)
+	results, err := run(ctx, topdown.NewQuery(t.queries[id]).WithCompiler(t.compiler).WithStore(t.store).
+		WithTransaction(txn).WithInput(ast.NewTerm(args)))
 	if err != nil || len(results) == 0 {
 		return nil, err
 	}
