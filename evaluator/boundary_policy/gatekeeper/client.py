@@ -24,6 +24,7 @@ holds the inventory and the manifests.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -149,11 +150,12 @@ class SideQuery:
 
     libs: tuple[str, ...]
     query: str
-    answers: dict[str, JSON] = field(default_factory=dict)
+    answers: dict[bytes, JSON] = field(default_factory=dict)
 
     @staticmethod
-    def key(item: Mapping[str, JSON]) -> str:
-        return json.dumps(item, separators=(",", ":"))
+    def key(item: Mapping[str, JSON]) -> bytes:
+        """A digest of the input's JSON: a run keeps one per input, so not the JSON itself."""
+        return hashlib.blake2b(json.dumps(item, separators=(",", ":")).encode(), digest_size=16).digest()
 
     def applies(self, group: Sequence[Template]) -> bool:
         return group[0].libs == self.libs and group[0].rego_version == "v1"
