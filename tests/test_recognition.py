@@ -8,6 +8,8 @@ import pytest
 
 from boundary_policy import recognition
 from boundary_policy.engine import open_engine
+from boundary_policy.gatekeeper.expansion import expand
+from boundary_policy.gatekeeper.review import build_inventory, object_review
 from boundary_policy.loading import load_inventory, load_paths
 from boundary_policy.pipeline import load_policies
 from boundary_policy.recognition import Recognition, recognise
@@ -79,3 +81,38 @@ spec:
 def test_objects_without_pods_are_not_workloads() -> None:
     found = _recognise([str(EXAMPLES / "inventory" / "namespaces.yaml")])
     assert found == Recognition(workloads=0, recognised=0, reasons={}, workspaces_unrecognised=0)
+
+
+def test_the_query_asked_with_the_templates_answers_as_the_one_asked_alone() -> None:
+    """SIDE_QUERY reads the templates' own recognised containers (for a Pod): the same answer as RECOGNITION_QUERY,
+    for every example Pod and workload, with parameters that exempt, wrap and declare, and for a non-Pod."""
+    manifests = load_paths([str(EXAMPLES / "manifests")], cwd=ROOT)
+    inventory = load_inventory([str(EXAMPLES / "inventory")])
+    policies, _ = load_policies((), ())
+    template = next(t for t in policies.templates.values() if t.libs)
+    pods = []
+    for document in manifests.documents:
+        if document.obj.get("kind") == "Pod":
+            pods.append(document.obj)
+        pods += [r.obj for r in expand(document.obj, None, policies.expansions)]
+    non_pod = {"kind": "PodTemplate", "metadata": {"name": "t"}, "spec": pods[0]["spec"]}
+    parameter_sets = [
+        {},
+        {"exemptImages": ["ghcr.io/coder/*"]},
+        {"wrapperNames": ["agent-run"]},
+        {"boundaryWorkspaces": True},
+    ]
+    inputs = [{"review": object_review(o), "parameters": p} for o in [*pods, non_pod] for p in parameter_sets]
+    data = {"inventory": build_inventory([d.obj for d in (*inventory.documents, *manifests.documents)])}
+    engine = open_engine("embedded")
+    policy = engine.compile(template.modules(), data)
+    try:
+        alone = policy.evaluate(recognition.RECOGNITION_QUERY, inputs)
+        along = policy.evaluate(recognition.SIDE_QUERY, inputs)
+    finally:
+        policy.close()
+        engine.close()
+    assert len(pods) >= 20
+    assert all(o.error is None for o in alone)
+    assert [o.value for o in along] == [o.value for o in alone]
+    assert sum(1 for o in alone if o.value) >= 40  # recognised containers among them, not only empty answers

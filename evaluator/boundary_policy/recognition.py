@@ -31,18 +31,12 @@ from boundary_policy.gatekeeper.review import build_inventory, object_review
 from boundary_policy.k8s import is_namespace, meta
 from boundary_policy.model import JSON, Document
 
-__all__ = ["REASONS", "RECOGNITION_QUERY", "SLICE", "Recognition", "merge", "recognise", "side_query"]
+__all__ = ["REASONS", "RECOGNITION_QUERY", "SIDE_QUERY", "SLICE", "Recognition", "merge", "recognise", "side_query"]
 
 REASONS = ("annotation", "env", "command", "flag", "config", "parameter", "module", "script", "template config")
 """Every reason, in the order summaries list them."""
 
-RECOGNITION_QUERY = """[{"container": entry.name, "reasons": reasons} |
-  obj := input.review.object
-  params := input.parameters
-  some entry in data.lib.k8s.containers(obj)
-  not data.lib.k8s.exempt(entry, params)
-  data.lib.boundary.recognition.runs_boundary(obj, entry, params)
-  reasons := {"annotation" | some key in object.keys(data.lib.k8s.annotations(obj))
+_REASONS = """reasons := {"annotation" | some key in object.keys(data.lib.k8s.annotations(obj))
         startswith(key, "boundary-policy/")}
     | {"env" | some e in object.get(entry.container, "env", []); e.name in data.lib.boundary.recognition.env_names}
     | {"command" | some t in data.lib.boundary.commandline.tokens(entry)
@@ -53,9 +47,28 @@ RECOGNITION_QUERY = """[{"container": entry.name, "reasons": reasons} |
     | {"config" | s := data.lib.boundary.config.mounted_config(obj, entry).settings
         some k in ["jail_type", "allowlist"]; k in object.keys(s)}
     | {"parameter" | params.boundaryWorkspaces == true
-        entry.path == data.lib.boundary.recognition.workspace_container(obj, params).path}
+        entry.path == data.lib.boundary.recognition.workspace_container(obj, params).path}"""
+
+RECOGNITION_QUERY = f"""[{{"container": entry.name, "reasons": reasons}} |
+  obj := input.review.object
+  params := input.parameters
+  some entry in data.lib.k8s.containers(obj)
+  not data.lib.k8s.exempt(entry, params)
+  data.lib.boundary.recognition.runs_boundary(obj, entry, params)
+  {_REASONS}
 ]"""
 """The policies' recognition, asked per Pod; `reasons` names the signals present (several may be)."""
+
+SIDE_QUERY = f"""array.concat([{{"container": entry.name, "reasons": reasons}} |
+  obj := input.review.object
+  params := input.parameters
+  obj.kind == "Pod"
+  some entry in data.lib.boundary.containers
+  {_REASONS}
+], [r | input.review.object.kind != "Pod"; some r in {RECOGNITION_QUERY}])"""
+"""The same asked along with the templates: for a Pod, their own recognised containers (lib.boundary.containers,
+the same filter in the same order), which they have computed already. Where that fails the review's evaluation
+fails as a whole, and recognise() asks RECOGNITION_QUERY itself."""
 
 SLICE = 2000
 """Documents whose Pods are asked about in one go (memory follows a slice, not the whole input)."""
@@ -122,7 +135,7 @@ def side_query(policies: PolicySet) -> SideQuery | None:
     """The recognition query for the review to ask along with the templates sharing its libs (the same pods and
     parameters, mostly): recognise() then evaluates only what the review did not answer."""
     template = _recognising_template(policies)
-    return None if template is None else SideQuery(template.libs, RECOGNITION_QUERY)
+    return None if template is None else SideQuery(template.libs, SIDE_QUERY)
 
 
 def merge(parts: Sequence[Recognition | None]) -> Recognition | None:
