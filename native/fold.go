@@ -33,6 +33,9 @@ const memoLimit = 1 << 16
 // memoBuiltin is the builtin a memoised function's stand-in calls: memo(id, [args...]).
 const memoBuiltin = "__boundary_policy_memo"
 
+// constantBuiltin is what a constant's stand-in calls: constant(id).
+const constantBuiltin = "__boundary_policy_constant"
+
 // origPrefix renames a memoised function's own rules, which its stand-in evaluates on a miss.
 const origPrefix = "__boundary_policy_orig_"
 
@@ -41,11 +44,19 @@ var memoDecl = &ast.Builtin{
 	Decl: types.NewFunction(types.Args(types.S, types.NewArray(nil, types.A)), types.A),
 }
 
-// The memo is a builtin OPA knows of (topdown finds an implementation only for a declared builtin), and it is
-// kept out of the capabilities templates are compiled with (gatekeeper.go): only the stand-ins call it.
+var constantDecl = &ast.Builtin{
+	Name: constantBuiltin,
+	Decl: types.NewFunction(types.Args(types.S), types.A),
+}
+
+// The memo and the constants are builtins OPA knows of (topdown finds an implementation only for a declared
+// builtin), kept out of the capabilities templates are compiled with (gatekeeper.go): only the stand-ins call
+// them.
 func init() {
 	ast.RegisterBuiltin(memoDecl)
+	ast.RegisterBuiltin(constantDecl)
 	topdown.RegisterBuiltinFunc(memoBuiltin, callMemo)
+	topdown.RegisterBuiltinFunc(constantBuiltin, callConstant)
 }
 
 // ruleFacts says, per rule (else branches included), whether its value can depend on the input and whether it
@@ -147,7 +158,8 @@ func nondeterministic(operator ast.Value) bool {
 }
 
 // shared returns the paths of the input-independent rules and functions that read data and that a rule
-// depending on the input reads: what is worth sharing across inputs.
+// depending on the input reads: what is worth sharing across inputs. A constant is also worth it when a function
+// reads it (each call, or each memo miss, would evaluate it again: all of data.inventory, say).
 func (f *ruleFacts) shared(c *ast.Compiler) (constants, functions []ast.Ref) {
 	for key, rules := range f.byPath {
 		arity, eligible, read, frontier := len(rules[0].Head.Args), true, false, false
@@ -158,7 +170,8 @@ func (f *ruleFacts) shared(c *ast.Compiler) (constants, functions []ast.Ref) {
 			}
 			read = read || f.readsData[r]
 			for dep := range c.Graph.Dependents(r) {
-				frontier = frontier || f.dependent[dep.(*ast.Rule)]
+				reader := dep.(*ast.Rule)
+				frontier = frontier || f.dependent[reader] || (arity == 0 && len(reader.Head.Args) > 0)
 			}
 		}
 		if !eligible || !read || !frontier {
@@ -245,28 +258,30 @@ func buildShared(ctx context.Context, p *Policy) *sharedPolicy {
 	if err != nil {
 		return nil
 	}
-	values := map[string]*ast.Term{}
+	table := newMemoTable()
+	constants := map[string]bool{}
 	for _, path := range constantPaths {
 		if value := evalConstant(ctx, p, txn, path); value != nil {
-			values[path.String()] = value
+			table.constants[fmt.Sprintf("%d/%s", table.id, path)] = value
+			constants[path.String()] = true
 		}
 	}
 	p.store.Abort(ctx, txn)
 	if ctx.Err() != nil {
+		table.release()
 		return nil
 	}
 	memoised := map[string]bool{}
 	for _, path := range functionPaths {
 		memoised[path.String()] = true
 	}
-	table := newMemoTable()
-	modules, ok := rewrite(p.pristine, values, memoised, table.id)
+	modules, ok := rewrite(p.pristine, constants, memoised, table.id)
 	if !ok {
 		table.release()
 		return nil
 	}
 	caps := capabilities()
-	caps.Builtins = append(caps.Builtins, memoDecl)
+	caps.Builtins = append(caps.Builtins, memoDecl, constantDecl)
 	compiler := ast.NewCompiler().WithCapabilities(caps).WithEnablePrintStatements(false)
 	if compiler.Compile(modules); compiler.Failed() {
 		table.release()
@@ -276,8 +291,8 @@ func buildShared(ctx context.Context, p *Policy) *sharedPolicy {
 		table.release()
 		return nil
 	}
-	folded := make([]string, 0, len(values))
-	for key := range values {
+	folded := make([]string, 0, len(constants))
+	for key := range constants {
 		folded = append(folded, key)
 	}
 	sort.Strings(folded)
@@ -309,7 +324,7 @@ func run(ctx context.Context, query *topdown.Query) (topdown.QueryResultSet, err
 
 // rewrite copies the modules as parsed, with each constant's rules replaced by one rule whose value is the
 // constant, and each memoised function's rules renamed and called through a stand-in of the same name.
-func rewrite(pristine map[string]*ast.Module, constants map[string]*ast.Term, memoised map[string]bool, table uint64) (map[string]*ast.Module, bool) {
+func rewrite(pristine map[string]*ast.Module, constants, memoised map[string]bool, table uint64) (map[string]*ast.Module, bool) {
 	out := make(map[string]*ast.Module, len(pristine)+1)
 	standIns := map[string][]string{} // package -> stand-in rules
 	names := make([]string, 0, len(pristine))
@@ -324,10 +339,11 @@ func rewrite(pristine map[string]*ast.Module, constants map[string]*ast.Term, me
 		for _, r := range module.Rules {
 			path := module.Package.Path.Extend(r.Head.Ref().GroundPrefix())
 			key := path.String()
-			if value, ok := constants[key]; ok {
+			if constants[key] {
 				if !folded[key] {
 					folded[key] = true
-					kept = append(kept, constantRule(module, path, value, r.Location))
+					pkg := module.Package.String()
+					standIns[pkg] = append(standIns[pkg], constantStandIn(table, module, path))
 				}
 				continue
 			}
@@ -354,7 +370,7 @@ func rewrite(pristine map[string]*ast.Module, constants map[string]*ast.Term, me
 	sort.Strings(packages)
 	for i, pkg := range packages {
 		source := pkg + "\n\n" + strings.Join(standIns[pkg], "\n")
-		name := fmt.Sprintf("boundary-policy-memo-%d.rego", i)
+		name := fmt.Sprintf("boundary-policy-shared-%d.rego", i)
 		module, err := ast.ParseModuleWithOpts(name, source, ast.ParserOptions{RegoVersion: ast.RegoV1})
 		if err != nil {
 			return nil, false // not for names the parser accepted; the policy is then evaluated as compiled
@@ -364,15 +380,12 @@ func rewrite(pristine map[string]*ast.Module, constants map[string]*ast.Term, me
 	return out, true
 }
 
-func constantRule(module *ast.Module, path ast.Ref, value *ast.Term, loc *ast.Location) *ast.Rule {
+// constantStandIn is `<path> := constant("<table>/<path>")`: the value comes from the table and is typed `any`,
+// as data is (a literal's exact type would make the checker refuse a ref into a part the value lacks).
+func constantStandIn(table uint64, module *ast.Module, path ast.Ref) string {
 	relative := path[len(module.Package.Path):].Copy()
 	relative[0] = ast.VarTerm(string(relative[0].Value.(ast.String)))
-	head := ast.RefHead(relative, value)
-	head.Assign = true
-	head.Location = loc
-	body := ast.NewBody(ast.NewExpr(ast.BooleanTerm(true)))
-	body[0].Location = loc
-	return &ast.Rule{Head: head, Body: body, Module: module, Location: loc}
+	return fmt.Sprintf("%s := %s(%q)", relative, constantBuiltin, fmt.Sprintf("%d/%s", table, path))
 }
 
 // standIn is `name(a0, ...) := memo("<table>/<path>", [a0, ...])`.
@@ -398,6 +411,8 @@ type memoTable struct {
 	compiler *ast.Compiler
 	store    storage.Store
 	queries  map[string]ast.Body // path -> `__out = <renamed path>(input[0], ...)`
+	// constants never change once built: read without the lock.
+	constants map[string]*ast.Term
 
 	mu      sync.Mutex
 	entries map[string]map[uint64][]memoEntry
@@ -422,8 +437,9 @@ type memoEntry struct {
 
 func newMemoTable() *memoTable {
 	t := &memoTable{
-		id: memoIDs.Add(1), queries: map[string]ast.Body{}, entries: map[string]map[uint64][]memoEntry{},
-		stats: map[string]*memoStats{},
+		id: memoIDs.Add(1), queries: map[string]ast.Body{}, constants: map[string]*ast.Term{},
+		entries: map[string]map[uint64][]memoEntry{},
+		stats:   map[string]*memoStats{},
 	}
 	memoTables.Store(t.id, t)
 	return t
@@ -470,6 +486,22 @@ func callMemo(bctx topdown.BuiltinContext, operands []*ast.Term, iter func(*ast.
 	}
 	if value == nil {
 		return nil
+	}
+	return iter(value)
+}
+
+func callConstant(_ topdown.BuiltinContext, operands []*ast.Term, iter func(*ast.Term) error) error {
+	id, ok := operands[0].Value.(ast.String)
+	if !ok {
+		return fmt.Errorf("bad constant id")
+	}
+	table, ok := tableOf(string(id))
+	if !ok {
+		return fmt.Errorf("unknown constant table")
+	}
+	value, ok := table.constants[string(id)]
+	if !ok {
+		return fmt.Errorf("unknown constant %s", id)
 	}
 	return iter(value)
 }

@@ -17,7 +17,7 @@ var DisabledBuiltins = []string{"http.send", "net.lookup_ip_addr"}
 func capabilities() *ast.Capabilities {
 	caps := ast.CapabilitiesForThisVersion()
 	caps.Builtins = slices.DeleteFunc(caps.Builtins, func(b *ast.Builtin) bool {
-		return slices.Contains(DisabledBuiltins, b.Name) || b.Name == memoBuiltin
+		return slices.Contains(DisabledBuiltins, b.Name) || b.Name == memoBuiltin || b.Name == constantBuiltin
 	})
 	return caps
 }

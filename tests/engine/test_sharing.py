@@ -19,6 +19,11 @@ import pytest
 
 from boundary_policy.engine import EmbeddedEngine, EngineError, Module, Outcome
 from boundary_policy.engine.embedded import SHARING_ENV, EmbeddedPolicy
+from boundary_policy.gatekeeper.client import shared_engine_groups, shared_modules, shared_query
+from boundary_policy.gatekeeper.expansion import expand
+from boundary_policy.gatekeeper.review import build_inventory, object_review
+from boundary_policy.loading import load_inventory, load_paths
+from boundary_policy.pipeline import load_policies
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -211,3 +216,31 @@ def test_the_bench_corpus_report_is_the_same_with_and_without_sharing(tmp_path: 
         reports.append(completed.stdout)
     assert reports[0] == reports[1]
     assert json.loads(reports[0])["summary"]["findings"] > 100
+
+
+def test_the_bundled_templates_share_the_node_search() -> None:
+    """Sharing that silently fell back (a recompile the type checker refused, say) would still give the right
+    answers: this checks the bundled templates are shared, and what."""
+    policies, _ = load_policies((), ())
+    group = max(shared_engine_groups(list(policies.templates.values())), key=len)
+    manifests = load_paths([str(ROOT / "examples" / "manifests")], cwd=ROOT)
+    inventory = load_inventory([str(ROOT / "examples" / "inventory")])
+    pods = [r.obj for d in manifests.documents for r in expand(d.obj, None, policies.expansions)]
+    inputs = [{"review": object_review(pod), "parameters": {}} for pod in pods]
+    data = {"inventory": build_inventory([d.obj for d in (*inventory.documents, *manifests.documents)])}
+    query = shared_query(group)
+    plain = EmbeddedEngine(sharing="off").compile(shared_modules(group), data)
+    shared = EmbeddedEngine(sharing="always").compile(shared_modules(group), data)
+    try:
+        assert [o.value for o in shared.evaluate(query, inputs)] == [o.value for o in plain.evaluate(query, inputs)]
+        assert isinstance(shared, EmbeddedPolicy)
+        stats = shared.sharing()
+    finally:
+        plain.close()
+        shared.close()
+    assert len(group) == 25 and len(pods) >= 15
+    assert {"data.lib.k8s.inventory", "data.lib.nodes.inventory_nodes", "data.lib.candidates._all_names"} <= set(
+        stats["constants"]
+    )
+    assert {"data.lib.candidates._keys_everywhere", "data.lib.candidates._node_target"} <= set(stats["functions"])
+    assert stats["hits"] > 0

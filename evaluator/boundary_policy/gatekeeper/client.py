@@ -55,6 +55,7 @@ __all__ = [
     "evaluate",
     "namespace_for",
     "shared_engine_groups",
+    "shared_modules",
     "shared_query",
     "violation_query",
 ]
@@ -430,7 +431,7 @@ class Client:
                         unit = units[key] = _Unit({"review": review, "parameters": parameters})
                     unit.parts.append((template, index, constraint))
         try:
-            policy = self._compile(_shared_modules(group), {"inventory": inventory}, group[0].rego_version)
+            policy = self._compile(shared_modules(group), {"inventory": inventory}, group[0].rego_version)
         except EngineError:
             for template in group:
                 self._run(template, pending[template.kind], inventory, result)
@@ -612,7 +613,8 @@ def _overlaps(package: str, other: str) -> bool:
     return package == other or package.startswith(other + ".") or other.startswith(package + ".")
 
 
-def _shared_modules(group: Sequence[Template]) -> list[Module]:
+def shared_modules(group: Sequence[Template]) -> list[Module]:
+    """The modules of a shared group: every template's own and the libs they all have."""
     first = group[0].modules()
     return [Module(f"{ENTRY_MODULE}:{t.kind}", t.rego) for t in group] + first[1:]
 
