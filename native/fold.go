@@ -471,15 +471,11 @@ func (t *memoTable) prepare(c *ast.Compiler, store storage.Store, functions []as
 }
 
 func callMemo(bctx topdown.BuiltinContext, operands []*ast.Term, iter func(*ast.Term) error) error {
-	id, ok := operands[0].Value.(ast.String)
-	if !ok {
-		return fmt.Errorf("bad memo id")
+	table, id, err := tableOf(operands[0])
+	if err != nil {
+		return err
 	}
-	table, ok := tableOf(string(id))
-	if !ok {
-		return fmt.Errorf("unknown memo table")
-	}
-	value, err := table.call(bctx.Context, string(id), operands[1].Value)
+	value, err := table.call(bctx.Context, id, operands[1].Value)
 	if err != nil {
 		// The function's own error, unchanged, as if it had been evaluated in place.
 		return topdown.Halt{Err: err}
@@ -491,35 +487,33 @@ func callMemo(bctx topdown.BuiltinContext, operands []*ast.Term, iter func(*ast.
 }
 
 func callConstant(_ topdown.BuiltinContext, operands []*ast.Term, iter func(*ast.Term) error) error {
-	id, ok := operands[0].Value.(ast.String)
-	if !ok {
-		return fmt.Errorf("bad constant id")
+	table, id, err := tableOf(operands[0])
+	if err != nil {
+		return err
 	}
-	table, ok := tableOf(string(id))
-	if !ok {
-		return fmt.Errorf("unknown constant table")
-	}
-	value, ok := table.constants[string(id)]
+	value, ok := table.constants[id]
 	if !ok {
 		return fmt.Errorf("unknown constant %s", id)
 	}
 	return iter(value)
 }
 
-func tableOf(id string) (*memoTable, bool) {
-	slash := strings.IndexByte(id, '/')
-	if slash < 0 {
-		return nil, false
+// tableOf finds the table of an id "<table>/<path>" that a stand-in passes.
+func tableOf(operand *ast.Term) (*memoTable, string, error) {
+	id, ok := operand.Value.(ast.String)
+	slash := strings.IndexByte(string(id), '/')
+	if !ok || slash < 0 {
+		return nil, "", fmt.Errorf("bad shared id %v", operand)
 	}
-	n, err := strconv.ParseUint(id[:slash], 10, 64)
+	n, err := strconv.ParseUint(string(id[:slash]), 10, 64)
 	if err != nil {
-		return nil, false
+		return nil, "", fmt.Errorf("bad shared id %v", operand)
 	}
 	t, ok := memoTables.Load(n)
 	if !ok {
-		return nil, false
+		return nil, "", fmt.Errorf("no shared table for %v", operand)
 	}
-	return t.(*memoTable), true
+	return t.(*memoTable), string(id), nil
 }
 
 func (t *memoTable) call(ctx context.Context, id string, args ast.Value) (*ast.Term, error) {

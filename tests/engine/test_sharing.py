@@ -189,22 +189,13 @@ def test_the_bench_corpus_report_is_the_same_with_and_without_sharing(tmp_path: 
     """The bundled templates on 300 generated workloads and 50 Nodes: byte for byte the same report."""
     sys.path.insert(0, str(ROOT))
     from bench.corpus import write_corpus
+    from bench.run import eval_argv
 
     manifests, inventory = write_corpus(tmp_path, workloads=300, nodes=50)
     reports = []
     for sharing in ("off", "auto"):
         completed = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "boundary_policy",
-                "eval",
-                str(manifests),
-                "--inventory",
-                str(inventory),
-                "-o",
-                "json",
-            ],
+            eval_argv(manifests, inventory),
             cwd=ROOT,
             env={**os.environ, SHARING_ENV: sharing},
             capture_output=True,
