@@ -50,6 +50,7 @@ __all__ = [
     "AdmissionRequest",
     "Client",
     "Evaluation",
+    "SideQuery",
     "Stopped",
     "Violation",
     "evaluate",
