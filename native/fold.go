@@ -2,9 +2,9 @@ package main
 
 // Offline, one compiled policy answers many inputs against the same data, where Gatekeeper answers one
 // admission per query and keeps nothing. What the policy computes without reading the input is then the same
-// for every input: the rules among it that read data (the Nodes' group keys, the Fargate and Auto Mode
-// passes) are evaluated once and become constants, and the functions among it that read data are memoised
-// across inputs by their arguments. The Rego is the templates' own, evaluated by the same OPA, so the
+// for every input: the rules among it that read data (data.inventory, the Nodes by name, the Fargate and Auto
+// Mode passes) are evaluated once and become constants, and the functions among it that read data (the Nodes'
+// group keys, a group's class and facts) are memoised across inputs by their arguments. The Rego is the templates' own, evaluated by the same OPA, so the
 // answers are the same; only the work is shared (docs/performance.md, "Shared across inputs").
 
 import (
