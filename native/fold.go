@@ -10,6 +10,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -583,36 +584,69 @@ func (t *memoTable) eval(ctx context.Context, id string, args ast.Value) (*ast.T
 	return results[0][ast.Var("__out")], nil
 }
 
-// sameArgs compares argument lists, an argument the very same value as the cached one (a rule's value, passed
-// on by reference) without walking it.
+// sameArgs compares argument lists exactly: OPA's comparison takes 1 and 1.0 as equal, but a function may not
+// (sprintf prints them differently), so numbers must be written alike. An argument that is the very same value
+// as the cached one (a rule's value, passed on by reference) is not walked.
 func sameArgs(a, b ast.Value) bool {
 	x, ok := a.(*ast.Array)
 	y, ok2 := b.(*ast.Array)
-	if !ok || !ok2 || x.Len() != y.Len() {
-		return false
-	}
-	for i := range x.Len() {
-		if !sameValue(x.Elem(i).Value, y.Elem(i).Value) {
-			return false
-		}
-	}
-	return true
+	return ok && ok2 && sameValue(x, y)
 }
 
 func sameValue(a, b ast.Value) bool {
 	switch x := a.(type) {
-	case ast.Object:
-		if y, ok := b.(ast.Object); ok && x == y {
-			return true
-		}
-	case ast.Set:
-		if y, ok := b.(ast.Set); ok && x == y {
-			return true
-		}
+	case ast.Number:
+		y, ok := b.(ast.Number)
+		return ok && x == y
 	case *ast.Array:
-		if y, ok := b.(*ast.Array); ok && x == y {
+		y, ok := b.(*ast.Array)
+		if !ok || x.Len() != y.Len() {
+			return false
+		}
+		if x == y {
 			return true
 		}
+		for i := range x.Len() {
+			if !sameValue(x.Elem(i).Value, y.Elem(i).Value) {
+				return false
+			}
+		}
+		return true
+	case ast.Object:
+		y, ok := b.(ast.Object)
+		if !ok || x.Len() != y.Len() {
+			return false
+		}
+		if x == y {
+			return true
+		}
+		return sameTerms(x.Keys(), y.Keys()) && !x.Until(func(k, v *ast.Term) bool {
+			w := y.Get(k)
+			return w == nil || !sameValue(v.Value, w.Value)
+		})
+	case ast.Set:
+		y, ok := b.(ast.Set)
+		if !ok || x.Len() != y.Len() {
+			return false
+		}
+		return x == y || sameTerms(x.Slice(), y.Slice())
 	}
 	return a.Compare(b) == 0
+}
+
+// sameTerms compares two collections' elements (or keys) in order of OPA's comparison, each exactly.
+func sameTerms(a, b []*ast.Term) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	a, b = slices.Clone(a), slices.Clone(b)
+	byValue := func(x, y *ast.Term) int { return x.Value.Compare(y.Value) }
+	slices.SortFunc(a, byValue)
+	slices.SortFunc(b, byValue)
+	for i := range a {
+		if !sameValue(a[i].Value, b[i].Value) {
+			return false
+		}
+	}
+	return true
 }
