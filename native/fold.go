@@ -100,12 +100,8 @@ func analyse(c *ast.Compiler) *ruleFacts {
 			return false
 		})
 		ast.WalkExprs(r, func(e *ast.Expr) bool {
-			for _, w := range e.With {
-				f.dependent[r] = true
-				if !w.Target.Value.(ast.Ref).HasPrefix(ast.InputRootRef) {
-					replaces = true
-				}
-			}
+			f.dependent[r] = f.dependent[r] || len(e.With) > 0
+			replaces = replaces || replacesWith(e)
 			if e.IsCall() && nondeterministic(e.Operator()) {
 				f.dependent[r] = true
 			}
@@ -146,6 +142,17 @@ func analyse(c *ast.Compiler) *ruleFacts {
 		f.paths[key] = path
 	}
 	return f
+}
+
+// replacesWith tells whether an expression replaces data or a function with `with` (replacing input is fine: a
+// shared rule or function does not read it).
+func replacesWith(e *ast.Expr) bool {
+	for _, w := range e.With {
+		if ref, ok := w.Target.Value.(ast.Ref); !ok || !ref.HasPrefix(ast.InputRootRef) {
+			return true
+		}
+	}
+	return false
 }
 
 func nondeterministic(operator ast.Value) bool {
@@ -208,8 +215,8 @@ func renamed(path ast.Ref) ast.Ref {
 	return out
 }
 
-// sharedPolicy is a policy recompiled for many inputs: its constants folded in, its memoised functions
-// behind stand-ins calling memoBuiltin, and the memo.
+// sharedPolicy is a policy recompiled for many inputs: its constants and memoised functions behind stand-ins
+// calling constantBuiltin and memoBuiltin, the table both read, and the paths of each (for bp_stats).
 type sharedPolicy struct {
 	compiler  *ast.Compiler
 	memo      *memoTable
@@ -254,53 +261,49 @@ func buildShared(ctx context.Context, p *Policy) *sharedPolicy {
 	if len(constantPaths) == 0 && len(functionPaths) == 0 {
 		return nil
 	}
-	txn, err := p.store.NewTransaction(ctx)
+	table := newMemoTable()
+	shared, err := buildWith(ctx, p, table, constantPaths, functionPaths)
 	if err != nil {
+		table.release()
 		return nil
 	}
-	table := newMemoTable()
+	return shared
+}
+
+func buildWith(ctx context.Context, p *Policy, table *memoTable, constantPaths, functionPaths []ast.Ref) (*sharedPolicy, error) {
+	txn, err := p.store.NewTransaction(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &sharedPolicy{memo: table, constants: []string{}, functions: []string{}}
 	constants := map[string]bool{}
 	for _, path := range constantPaths {
 		if value := evalConstant(ctx, p, txn, path); value != nil {
-			table.constants[fmt.Sprintf("%d/%s", table.id, path)] = value
+			table.constants[table.key(path)] = value
 			constants[path.String()] = true
+			out.constants = append(out.constants, path.String())
 		}
 	}
 	p.store.Abort(ctx, txn)
-	if ctx.Err() != nil {
-		table.release()
-		return nil
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	memoised := map[string]bool{}
 	for _, path := range functionPaths {
 		memoised[path.String()] = true
+		out.functions = append(out.functions, path.String())
 	}
-	modules, ok := rewrite(p.pristine, constants, memoised, table.id)
-	if !ok {
-		table.release()
-		return nil
+	modules, err := rewrite(p, constants, memoised, table)
+	if err != nil {
+		return nil, err
 	}
 	caps := capabilities()
 	caps.Builtins = append(caps.Builtins, memoDecl, constantDecl)
-	compiler := ast.NewCompiler().WithCapabilities(caps).WithEnablePrintStatements(false)
-	if compiler.Compile(modules); compiler.Failed() {
-		table.release()
-		return nil
+	out.compiler = ast.NewCompiler().WithCapabilities(caps).WithEnablePrintStatements(false)
+	if out.compiler.Compile(modules); out.compiler.Failed() {
+		return nil, out.compiler.Errors
 	}
-	if err := table.prepare(compiler, p.store, functionPaths); err != nil {
-		table.release()
-		return nil
-	}
-	folded := make([]string, 0, len(constants))
-	for key := range constants {
-		folded = append(folded, key)
-	}
-	sort.Strings(folded)
-	memoisedPaths := make([]string, 0, len(functionPaths))
-	for _, path := range functionPaths {
-		memoisedPaths = append(memoisedPaths, path.String())
-	}
-	return &sharedPolicy{compiler: compiler, memo: table, constants: folded, functions: memoisedPaths}
+	return out, table.prepare(out.compiler, p.store, functionPaths)
 }
 
 func evalConstant(ctx context.Context, p *Policy, txn storage.Transaction, path ast.Ref) *ast.Term {
@@ -322,46 +325,43 @@ func run(ctx context.Context, query *topdown.Query) (topdown.QueryResultSet, err
 	return query.WithCancel(cancel).Run(ctx)
 }
 
-// rewrite copies the modules as parsed, with each constant's rules replaced by one rule whose value is the
-// constant, and each memoised function's rules renamed and called through a stand-in of the same name.
-func rewrite(pristine map[string]*ast.Module, constants, memoised map[string]bool, table uint64) (map[string]*ast.Module, bool) {
-	out := make(map[string]*ast.Module, len(pristine)+1)
+// rewrite parses the policy's modules again, with each constant's rules replaced by a stand-in returning its
+// value, and each memoised function's rules renamed and called through a stand-in of the same name.
+func rewrite(p *Policy, constants, memoised map[string]bool, table *memoTable) (map[string]*ast.Module, error) {
+	out := make(map[string]*ast.Module, len(p.sources)+1)
 	standIns := map[string][]string{} // package -> stand-in rules
-	names := make([]string, 0, len(pristine))
-	for name := range pristine {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		module := pristine[name].Copy()
+	for _, source := range p.sources {
+		module, err := ast.ParseModuleWithOpts(source.Name, source.Source, ast.ParserOptions{RegoVersion: p.version})
+		if err != nil {
+			return nil, err
+		}
 		kept := module.Rules[:0]
-		folded := map[string]bool{}
+		added := map[string]bool{}
 		for _, r := range module.Rules {
 			path := module.Package.Path.Extend(r.Head.Ref().GroundPrefix())
 			key := path.String()
-			if constants[key] {
-				if !folded[key] {
-					folded[key] = true
-					pkg := module.Package.String()
-					standIns[pkg] = append(standIns[pkg], constantStandIn(table, module, path))
-				}
-				continue
-			}
-			if memoised[key] {
+			standIn := ""
+			switch {
+			case constants[key]:
+				standIn = constantStandIn(table, module, path)
+			case memoised[key]:
 				for n := r; n != nil; n = n.Else {
 					n.Head.Name = ast.Var(origPrefix + string(n.Head.Name))
 					n.Head.Reference = ast.Ref{ast.VarTerm(string(n.Head.Name))}
 				}
-				if !folded[key] {
-					folded[key] = true
-					pkg := module.Package.String()
-					standIns[pkg] = append(standIns[pkg], standIn(table, path, len(r.Head.Args)))
-				}
+				standIn = memoStandIn(table, path, len(r.Head.Args))
 			}
-			kept = append(kept, r)
+			if standIn != "" && !added[key] {
+				added[key] = true
+				pkg := module.Package.String()
+				standIns[pkg] = append(standIns[pkg], standIn)
+			}
+			if !constants[key] {
+				kept = append(kept, r)
+			}
 		}
 		module.Rules = kept
-		out[name] = module
+		out[source.Name] = module
 	}
 	packages := make([]string, 0, len(standIns))
 	for pkg := range standIns {
@@ -373,30 +373,30 @@ func rewrite(pristine map[string]*ast.Module, constants, memoised map[string]boo
 		name := fmt.Sprintf("boundary-policy-shared-%d.rego", i)
 		module, err := ast.ParseModuleWithOpts(name, source, ast.ParserOptions{RegoVersion: ast.RegoV1})
 		if err != nil {
-			return nil, false // not for names the parser accepted; the policy is then evaluated as compiled
+			return nil, err
 		}
 		out[name] = module
 	}
-	return out, true
+	return out, nil
 }
 
 // constantStandIn is `<path> := constant("<table>/<path>")`: the value comes from the table and is typed `any`,
 // as data is (a literal's exact type would make the checker refuse a ref into a part the value lacks).
-func constantStandIn(table uint64, module *ast.Module, path ast.Ref) string {
+func constantStandIn(table *memoTable, module *ast.Module, path ast.Ref) string {
 	relative := path[len(module.Package.Path):].Copy()
 	relative[0] = ast.VarTerm(string(relative[0].Value.(ast.String)))
-	return fmt.Sprintf("%s := %s(%q)", relative, constantBuiltin, fmt.Sprintf("%d/%s", table, path))
+	return fmt.Sprintf("%s := %s(%q)", relative, constantBuiltin, table.key(path))
 }
 
-// standIn is `name(a0, ...) := memo("<table>/<path>", [a0, ...])`.
-func standIn(table uint64, path ast.Ref, arity int) string {
+// memoStandIn is `name(a0, ...) := memo("<table>/<path>", [a0, ...])`.
+func memoStandIn(table *memoTable, path ast.Ref, arity int) string {
 	args := make([]string, arity)
 	for i := range args {
 		args[i] = fmt.Sprintf("__a%d", i)
 	}
 	list := strings.Join(args, ", ")
 	name := string(path[len(path)-1].Value.(ast.String))
-	return fmt.Sprintf("%s(%s) := %s(%q, [%s])", name, list, memoBuiltin, fmt.Sprintf("%d/%s", table, path), list)
+	return fmt.Sprintf("%s(%s) := %s(%q, [%s])", name, list, memoBuiltin, table.key(path), list)
 }
 
 // --- the memo ----------------------------------------------------------------------------------------------
@@ -445,6 +445,11 @@ func newMemoTable() *memoTable {
 	return t
 }
 
+// key is the id a stand-in passes for one path: "<table>/<path>".
+func (t *memoTable) key(path ast.Ref) string {
+	return fmt.Sprintf("%d/%s", t.id, path)
+}
+
 func (t *memoTable) release() {
 	memoTables.Delete(t.id)
 }
@@ -465,7 +470,7 @@ func (t *memoTable) prepare(c *ast.Compiler, store storage.Store, functions []as
 		if err != nil {
 			return err
 		}
-		t.queries[fmt.Sprintf("%d/%s", t.id, path)] = body
+		t.queries[t.key(path)] = body
 	}
 	return nil
 }

@@ -36,8 +36,8 @@ type Policy struct {
 	mu       sync.Mutex
 	prepared map[string]*prepared
 
-	// For many inputs (fold.go): the modules as parsed, how many inputs were evaluated, and the shared form.
-	pristine    map[string]*ast.Module
+	// For many inputs (fold.go): the modules' sources, how many inputs were evaluated, and the shared form.
+	sources     []Module
 	sharingMode string
 	evaluated   int
 	sharedTried bool
@@ -65,7 +65,6 @@ func compile(req CompileRequest) (*Policy, []Error) {
 	}
 	opts := parserOptions(req.RegoVersion)
 	modules := make(map[string]*ast.Module, len(req.Modules))
-	pristine := make(map[string]*ast.Module, len(req.Modules))
 	var parseErrors []Error
 	for _, m := range req.Modules {
 		module, err := ast.ParseModuleWithOpts(m.Name, m.Source, opts)
@@ -79,7 +78,6 @@ func compile(req CompileRequest) (*Policy, []Error) {
 			continue
 		}
 		modules[m.Name] = module
-		pristine[m.Name] = module.Copy()
 	}
 	if len(parseErrors) > 0 {
 		return nil, parseErrors
@@ -94,7 +92,7 @@ func compile(req CompileRequest) (*Policy, []Error) {
 	}
 	return &Policy{
 		compiler: compiler, store: store, version: regoVersion(req.RegoVersion), prepared: map[string]*prepared{},
-		pristine: pristine, sharingMode: req.Sharing,
+		sources: req.Modules, sharingMode: req.Sharing,
 	}, nil
 }
 
@@ -203,7 +201,6 @@ func (p *Policy) share(watch *watchdog, inputs int) {
 	if p.shared = buildShared(ctx, p); p.shared != nil {
 		p.prepared = map[string]*prepared{}
 	}
-	p.pristine = nil
 }
 
 // close releases the memo of the shared form.
@@ -224,11 +221,7 @@ func replacesData(query string) bool {
 	}
 	replaces := false
 	ast.WalkExprs(body, func(e *ast.Expr) bool {
-		for _, w := range e.With {
-			if ref, ok := w.Target.Value.(ast.Ref); !ok || !ref.HasPrefix(ast.InputRootRef) {
-				replaces = true
-			}
-		}
+		replaces = replaces || replacesWith(e)
 		return false
 	})
 	return replaces
