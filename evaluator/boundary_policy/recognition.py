@@ -194,21 +194,17 @@ def recognise(
                         inputs.append({"review": object_review(pod), "parameters": parameters})
                         owners.append((index, pod))
             workloads.update(index for index, _ in owners)
-            outcomes: list[Outcome | None] = [None] * len(inputs)
-            asked: list[int] = []
-            for position, item in enumerate(inputs):
-                answer = known.get(SideQuery.key(item)) if known else None
-                if answer is None:
-                    asked.append(position)
-                else:
-                    outcomes[position] = Outcome(answer, True)
+            # What the review answered already; the rest is asked here.
+            answers = [known.get(SideQuery.key(item)) if known else None for item in inputs]
+            outcomes = [Outcome(answer, True) for answer in answers]
+            asked = [position for position, answer in enumerate(answers) if answer is None]
             if asked:
                 if policy is None:
                     policy = engine.compile(template.modules(), {"inventory": build_inventory(data_list)})
                 evaluated = policy.evaluate(RECOGNITION_QUERY, [inputs[i] for i in asked])
                 for position, outcome in zip(asked, evaluated, strict=True):
                     outcomes[position] = outcome
-            _note_reasons(owners, [o if o is not None else Outcome() for o in outcomes], reasons, workspace)
+            _note_reasons(owners, outcomes, reasons, workspace)
     except EngineError:
         return None
     finally:
