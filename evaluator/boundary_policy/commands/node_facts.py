@@ -48,9 +48,18 @@ and retried (after 5 s, doubling up to SECONDS); the command does not exit on it
 """
 
 
-def _stop(signum: int, frame: FrameType | None) -> None:
-    # As PID 1 in a container, a process without a handler ignores SIGTERM; exit promptly instead.
-    sys.exit(0)
+class _Shutdown:
+    """SIGTERM's handler. As PID 1 in a container, a process without one ignores SIGTERM. It exits at once
+    between rounds, and after the round in progress otherwise: a PATCH already sent is then logged."""
+
+    def __init__(self) -> None:
+        self.in_round = False
+        self.requested = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.requested = True
+        if not self.in_round:
+            sys.exit(0)
 
 
 @click.command("node-facts", epilog=EXAMPLES)
@@ -110,10 +119,12 @@ def command(
         fail("--interval only makes sense with --apply")
     if apply and not node:
         fail("--apply needs the node name: set NODE_NAME from the downward API (spec.nodeName) or pass --node")
+    shutdown = _Shutdown()
     if interval:
-        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGTERM, shutdown)
     failures = 0
     while True:
+        shutdown.in_round = True
         facts = read_node_facts(root, seccomp_default=seccomp)
         if fmt == "json":
             click.echo(render_json(facts, node))
@@ -142,6 +153,9 @@ def command(
         if not interval:
             return
         sys.stdout.flush()
+        shutdown.in_round = False
+        if shutdown.requested:
+            return
         time.sleep(wait)
 
 
