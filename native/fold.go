@@ -222,6 +222,9 @@ type sharedPolicy struct {
 	memo      *memoTable
 	constants []string
 	functions []string
+
+	constantPaths, functionPaths []ast.Ref
+	prunes                       int
 }
 
 // Sharing is what bp_stats reports of a policy's shared form, for tests and diagnosis.
@@ -270,15 +273,47 @@ func buildShared(ctx context.Context, p *Policy) *sharedPolicy {
 	return shared
 }
 
+// maxPrunes bounds how often a shared form is compiled again without the functions whose memo stopped paying.
+const maxPrunes = 3
+
+// prune compiles the shared form again without the memoised functions that are called with new arguments most
+// of the time (a pod's containers): through its stand-in, each such call would go on being evaluated as a query
+// of its own, apart from the input's query and the calls that query has cached already.
+func (p *Policy) prune(ctx context.Context) {
+	s := p.shared
+	if s.prunes >= maxPrunes {
+		return
+	}
+	keep, dropped := s.memo.paying(s.functionPaths)
+	if len(dropped) == 0 {
+		return
+	}
+	table := s.memo.successor(s.constantPaths, keep)
+	next, err := buildWith(ctx, p, table, s.constantPaths, keep)
+	if err != nil {
+		table.release()
+		s.prunes = maxPrunes
+		return
+	}
+	next.prunes = s.prunes + 1
+	s.memo.release()
+	p.shared = next
+	p.prepared = map[string]*prepared{}
+}
+
 func buildWith(ctx context.Context, p *Policy, table *memoTable, constantPaths, functionPaths []ast.Ref) (*sharedPolicy, error) {
 	txn, err := p.store.NewTransaction(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := &sharedPolicy{memo: table, constants: []string{}, functions: []string{}}
+	out := &sharedPolicy{memo: table, constants: []string{}, functions: []string{}, constantPaths: constantPaths, functionPaths: functionPaths}
 	constants := map[string]bool{}
 	for _, path := range constantPaths {
-		if value := evalConstant(ctx, p, txn, path); value != nil {
+		value, known := table.constants[table.key(path)]
+		if !known {
+			value = evalConstant(ctx, p, txn, path)
+		}
+		if value != nil {
 			table.constants[table.key(path)] = value
 			constants[path.String()] = true
 			out.constants = append(out.constants, path.String())
@@ -448,6 +483,46 @@ func newMemoTable() *memoTable {
 // key is the id a stand-in passes for one path: "<table>/<path>".
 func (t *memoTable) key(path ast.Ref) string {
 	return fmt.Sprintf("%d/%s", t.id, path)
+}
+
+// paying splits the functions into those whose memo is kept and those whose memo was turned off.
+func (t *memoTable) paying(functions []ast.Ref) (keep, dropped []ast.Ref) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, path := range functions {
+		if stats := t.stats[t.key(path)]; stats != nil && stats.off {
+			dropped = append(dropped, path)
+		} else {
+			keep = append(keep, path)
+		}
+	}
+	return keep, dropped
+}
+
+// successor is a new table with this one's constants, the entries of the functions kept, and every function's
+// counts (bp_stats reports the run's calls and hits).
+func (t *memoTable) successor(constants, functions []ast.Ref) *memoTable {
+	next := newMemoTable()
+	for _, path := range constants {
+		if value, ok := t.constants[t.key(path)]; ok {
+			next.constants[next.key(path)] = value
+		}
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, path := range functions {
+		if entries, ok := t.entries[t.key(path)]; ok {
+			next.entries[next.key(path)] = entries
+			for _, bucket := range entries {
+				next.size += len(bucket)
+			}
+		}
+	}
+	for id, stats := range t.stats {
+		copied := *stats
+		next.stats[fmt.Sprintf("%d%s", next.id, id[strings.IndexByte(id, '/'):])] = &copied
+	}
+	return next
 }
 
 func (t *memoTable) release() {

@@ -192,6 +192,12 @@ func (p *Policy) share(watch *watchdog, inputs int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.evaluated += inputs
+	if p.shared != nil {
+		ctx, release := watch.context()
+		defer release()
+		p.prune(ctx)
+		return
+	}
 	if p.sharedTried || p.sharingMode == "off" || (p.sharingMode != "always" && p.evaluated < sharedAfter) {
 		return
 	}

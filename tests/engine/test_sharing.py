@@ -145,6 +145,23 @@ def test_what_is_shared_and_how_often_it_is_used() -> None:
     assert stats["calls"] == 400 and stats["hits"] >= 197
 
 
+def test_a_memo_that_does_not_pay_is_compiled_away() -> None:
+    """echo gets a new argument every time: once its memo is off, the next evaluation calls it in place."""
+    plain, shared = _compile("off"), _compile("always")
+    try:
+        expected = _outcomes(plain, "data.t.result", INPUTS)
+        assert _outcomes(shared, "data.t.result", INPUTS) == expected
+        assert "data.t.echo" in shared.sharing()["functions"]
+        assert _outcomes(shared, "data.t.result", INPUTS) == expected
+        stats = shared.sharing()
+    finally:
+        plain.close()
+        shared.close()
+    assert stats["functions"] == ["data.t.conflict", "data.t.count_of", "data.t.printed"]
+    # The counts go on from the first form: count_of's 200 more calls all hit, echo's are no longer counted.
+    assert stats["calls"] == 600 and stats["hits"] >= 397
+
+
 def test_auto_shares_only_after_some_inputs() -> None:
     auto = _compile("auto")
     try:
@@ -247,5 +264,5 @@ def test_the_bundled_templates_share_the_node_search() -> None:
     assert {"data.lib.k8s.inventory", "data.lib.nodes.inventory_nodes", "data.lib.candidates._all_names"} <= set(
         stats["constants"]
     )
-    assert {"data.lib.candidates._keys_everywhere", "data.lib.candidates._node_target"} <= set(stats["functions"])
+    assert {"data.lib.candidates._keys_by", "data.lib.candidates._node_target"} <= set(stats["functions"])
     assert stats["hits"] > 0

@@ -52,9 +52,10 @@ _names := {_node_name} & object.keys(nodes.inventory_nodes) if {
 _all_names := object.keys(nodes.inventory_nodes)
 
 # One label lookup per Node: the pod's first nodeSelector entry.
-_selected contains name if {
-	key := min(object.keys(_selector))
-	value := _selector[key]
+_selected := _labelled(key, _selector[key]) if key := min(object.keys(_selector))
+
+# A function of the label alone, so offline every pod that selects the same label is answered once.
+_labelled(key, value) := {name |
 	some name, node in nodes.inventory_nodes
 	node.metadata.labels[key] == value
 }
@@ -96,11 +97,13 @@ _fargate_among(names) := ({name | some name in names; startswith(name, "fargate-
 # The same for the Nodes that may be of class auto-mode (label or osImage): what BND022 reads.
 auto_mode_names := _auto_mode_everywhere if {
 	_narrowing == "none"
-} else := {name |
-	some name in _names
+} else := _auto_mode_among(_names)
+
+_auto_mode_among(names) := {name |
+	some name in names
 	nodes.inventory_nodes[name].metadata.labels["eks.amazonaws.com/compute-type"] == "auto"
 } | {name |
-	some name in _names
+	some name in names
 	startswith(nodes.inventory_nodes[name].status.nodeInfo.osImage, "Bottlerocket (EKS Auto")
 }
 
@@ -162,13 +165,28 @@ _paths[aspect] := [path |
 # cheapest way to read a synced object: binding metadata.labels first, or an inner comprehension per field, costs
 # more per Node.
 # regal ignore:external-reference
-_keys(names, aspect) := _named_keys(names, _paths[aspect]) if {
+_keys(names, aspect) := _keys_by(_source(names, aspect))
+
+# Which of the three key functions answers for some names and an aspect, with its arguments. Offline, the key
+# functions and what is computed from their values are answered once for every pod that asks the same
+# (docs/performance.md#shared-across-inputs), so they take the names and paths, never the pod.
+# regal ignore:external-reference
+_source(names, aspect) := [_how(names), names, _paths[aspect]]
+
+# regal ignore:external-reference
+_how(names) := "named" if {
 	_reads_names
-} else := _keys_everywhere(_paths[aspect]) if {
+} else := "everywhere" if {
 	# The pod's Nodes are all Nodes: no lookup by name.
 	_narrowing == "none"
 	names == _names
-} else := _keys_among(names, _paths[aspect])
+} else := "among"
+
+_keys_by(["named", names, paths]) := _named_keys(names, paths)
+
+_keys_by(["everywhere", _, paths]) := _keys_everywhere(paths)
+
+_keys_by(["among", names, paths]) := _keys_among(names, paths)
 
 _named_keys(names, paths) := {name: [name, values] |
 	some name in names
@@ -187,19 +205,10 @@ _keys_among(names, paths) := {name: [startswith(name, "fargate-"), values] |
 	values := [object.get(node, path, null) | some path in paths]
 }
 
-# The distinct keys of the same Nodes: the groups. Functions of the names and paths alone, like the keys, so
-# that offline every pod asking the same is answered once (docs/performance.md#shared-across-inputs).
-# regal ignore:external-reference
-_groups_of(names, aspect) := {key | some key in _named_keys(names, _paths[aspect])} if {
-	_reads_names
-} else := _distinct_everywhere(_paths[aspect]) if {
-	_narrowing == "none"
-	names == _names
-} else := _distinct_among(names, _paths[aspect])
+# The distinct keys of the same Nodes, the groups, each as [key, view].
+_groups_of(names, aspect) := _distinct(_source(names, aspect))
 
-_distinct_everywhere(paths) := {key | some key in _keys_everywhere(paths)}
-
-_distinct_among(names, paths) := {key | some key in _keys_among(names, paths)}
+_distinct(source) := {[key, _view(key, source[2])] | some key in {key | some key in _keys_by(source)}}
 
 # Whether the pod's required affinity matches on names (matchFields): then every Node is a group of its own.
 default _reads_names := false
@@ -238,7 +247,7 @@ keys_of(["fargate", "class"]) := fargate_node_keys
 keys_of(["auto-mode", "class"]) := auto_mode_node_keys
 
 # A node group as a Node-shaped view, for lib.nodes and lib.scheduling.
-view(key, aspect) := {
+_view(key, paths) := {
 	"metadata": {
 		"name": _view_name(key[0]),
 		"labels": _present(paths, key[1], "labels"),
@@ -246,8 +255,6 @@ view(key, aspect) := {
 	},
 	"spec": {"taints": object.get(_present(paths, key[1], "spec"), "taints", [])},
 	"status": {"nodeInfo": _present(paths, key[1], "nodeInfo")},
-} if {
-	paths := _paths[aspect]
 }
 
 # The values of a key under one parent (labels, annotations, spec or nodeInfo), missing ones left out.
@@ -272,8 +279,7 @@ _view_name(false) := ""
 # The node groups the pod can be scheduled on (spec.nodeName bypasses the scheduler), with their class and what
 # the aspect reads.
 _groups(names, scan) := [_node_target(key, v, scan) |
-	some key in _groups_of(names, scan[1])
-	v := view(key, scan[1])
+	some [key, v] in _groups_of(names, scan[1])
 	_schedulable(v)
 ]
 
@@ -434,25 +440,36 @@ summary(ts) := _listed(_members(ts), sort([[t.name, t] | some t in ts; t.origin 
 	ts[0].origin == "parameter"
 } else := {"text": sprintf("an unknown node (%s)", [ts[0].why]), "node": null, "first": ts[0]}
 
-# The Nodes of some targets' groups as [name, target], sorted by name: another pass over the Nodes' keys, made
-# only for a violation.
-_members(ts) := sort([[name, by_key[key]] |
+# The Nodes of some targets' groups, by name: how many, and the first three as [name, target]. Another pass over
+# the Nodes' keys, made only for a violation.
+_members(ts) := {"count": named[0], "first": [[m[0], by_key[m[1]]] | some m in named[1]]} if {
 	by_key := {t.key: t | some t in ts; t.origin == "inventory"}
-	some scan in {t.scan | some t in ts; t.origin == "inventory"}
-	some name, key in keys_of(scan)
-	by_key[key]
-])
+	sources := [_source(_scan_names(scan[0]), scan[1]) | some scan in {t.scan | some t in ts; t.origin == "inventory"}]
+	named := _named_in(sources, object.keys(by_key))
+}
+
+# A function of the key sources and keys alone (see _source).
+_named_in(sources, keys) := [count(pairs), array.slice(pairs, 0, 3)] if {
+	pairs := sort([[name, key] | some source in sources; some name, key in _keys_by(source); keys[key]])
+}
+
+# The names a scan's groups were drawn from (keys_of).
+_scan_names("all") := _names
+
+_scan_names("fargate") := fargate_names
+
+_scan_names("auto-mode") := auto_mode_names
 
 _listed(members, pools) := {
-	"text": _with_noun(count(members), _enumerate(
+	"text": _with_noun(members.count, _enumerate(
 		array.concat(
-			[sprintf("%s (%s)", [m[0], nodes.class_names[m[1].class]]) | some m in array.slice(members, 0, 3)],
+			[sprintf("%s (%s)", [m[0], nodes.class_names[m[1].class]]) | some m in members.first],
 			[_pool_phrase(p[1]) | some p in pools],
 		),
-		count(members) + count(pools),
+		members.count + count(pools),
 	)),
-	"node": _first_name(members),
-	"first": array.concat(members, pools)[0][1],
+	"node": _first_name(members.first),
+	"first": array.concat(members.first, pools)[0][1],
 }
 
 # k8s.enumerate of `total` items of which only the first three (and the pools after them) were worded.
