@@ -10,7 +10,7 @@
     rules: [BND010, BND020]             # report only these rules
     fail-on: warning
     output: text
-    jobs: 2
+    jobs: 2                             # or auto (the default): one per usable CPU
     engine: embedded
 
 What a rule checks, which objects it matches and how severe it is stay in Constraints (configuration.md): this
@@ -30,6 +30,9 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from boundary_policy.errors import LocatedError
 from boundary_policy.model import Severity
+from boundary_policy.workers import jobs_setting
+
+_JOBS_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:str")  # jobs: 2, jobs: auto
 
 __all__ = ["CONFIG_NAME", "ConfigError", "ProjectConfig", "find_config", "load_config"]
 
@@ -166,9 +169,12 @@ def load_config(file: Path) -> ProjectConfig:
         elif key == "engine":
             values[key] = reader.choice(node, key, ENGINES)
         elif key == "jobs":
-            if not isinstance(node, ScalarNode) or node.tag != "tag:yaml.org,2002:int" or int(node.value) < 1:
-                raise reader.error(node, "jobs: expected a whole number of at least 1")
-            values[key] = int(node.value)
+            try:
+                if not isinstance(node, ScalarNode) or node.tag not in _JOBS_TAGS:
+                    raise ValueError
+                values[key] = jobs_setting(node.value)
+            except ValueError:
+                raise reader.error(node, "jobs: expected auto or a whole number of at least 1") from None
         else:
             known = "paths, inventory, constraints, templates, exclude, severity, rules, fail-on, output, jobs, engine"
             raise reader.error(key_node, f"unknown setting {key!r} (known: {known})")

@@ -8,16 +8,31 @@ what `multiprocessing.Pool` does when a worker is killed.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any, TypeVar
 
 from boundary_policy.errors import BoundaryPolicyError
 
-__all__ = ["MAX_JOBS", "PROGRESS_EVERY", "WorkerDied", "advance", "job_count", "run_chunks"]
+__all__ = [
+    "AUTO",
+    "MAX_JOBS",
+    "PROGRESS_EVERY",
+    "WorkerDied",
+    "advance",
+    "job_count",
+    "jobs_setting",
+    "run_chunks",
+    "usable_cpus",
+]
+
+AUTO = 0
+"""`--jobs auto`: one worker per CPU this process may use."""
 
 MAX_JOBS = 64
 """Never more workers than this, whatever the CPU count: each holds a copy of the work and an engine."""
@@ -34,9 +49,36 @@ class WorkerDied(BoundaryPolicyError):
     """A worker process ended without an answer (killed, out of memory, crashed)."""
 
 
+def jobs_setting(text: str) -> int:
+    """`--jobs` / `jobs:` as given: "auto" (AUTO) or a whole number of at least 1; ValueError otherwise."""
+    if text.strip().lower() == "auto":
+        return AUTO
+    if not text.strip().isdigit() or int(text) < 1:
+        raise ValueError(f"{text!r} is not auto or a whole number of at least 1")
+    return int(text)
+
+
+def usable_cpus(cpu_max: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
+    """The CPUs this process may run on: its affinity, and a cgroup v2 CPU quota (a container's `--cpus`, a CI
+    runner's limit), which os.cpu_count() does not see."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    try:
+        quota, period = cpu_max.read_text().split()[:2]
+        if quota != "max":
+            cpus = min(cpus, max(1, math.ceil(int(quota) / int(period))))
+    except (OSError, ValueError):
+        pass
+    return cpus
+
+
 def job_count(requested: int, items: int, per_job: int = 50) -> int:
-    """Workers to use: at most what was asked, one per CPU, and one per `per_job` items (forking costs)."""
-    return max(1, min(requested, os.cpu_count() or 1, MAX_JOBS, items // per_job))
+    """Workers to use: at most what was asked (AUTO: no limit), one per usable CPU, and one per `per_job` items
+    (forking costs)."""
+    cpus = usable_cpus()
+    return max(1, min(requested or cpus, cpus, MAX_JOBS, items // per_job))
 
 
 def _run(chunk: tuple[int, int]) -> Any:

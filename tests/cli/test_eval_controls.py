@@ -191,7 +191,9 @@ def test_a_config_named_with_config_is_used(repo: Path, tmp_path_factory: pytest
     [
         ("paths: [k8s]\nseverity: [error, fatal]\n", 2, "severity: expected error, warning or info, not 'fatal'"),
         ("inventroy: [x]\n", 1, "unknown setting 'inventroy'"),
-        ("jobs: zero\n", 1, "jobs: expected a whole number of at least 1"),
+        ("jobs: zero\n", 1, "jobs: expected auto or a whole number of at least 1"),
+        ("jobs: 0\n", 1, "jobs: expected auto or a whole number of at least 1"),
+        ("jobs: [2]\n", 1, "jobs: expected auto or a whole number of at least 1"),
         ("output: xml\n", 1, "output: expected one of text, json, sarif, junit, github"),
         ("paths: [k8s]\npaths: [x]\n", 2, "paths: given twice"),
         ("paths: [1]\n", 1, "paths: expected a non-empty string or a list of them"),

@@ -12,15 +12,51 @@ from pathlib import Path
 
 import pytest
 
-from boundary_policy.workers import MAX_JOBS, PROGRESS_EVERY, WorkerDied, advance, job_count, run_chunks
+from boundary_policy.workers import (
+    AUTO,
+    MAX_JOBS,
+    PROGRESS_EVERY,
+    WorkerDied,
+    advance,
+    job_count,
+    jobs_setting,
+    run_chunks,
+    usable_cpus,
+)
 from tests.cli.test_eval import EXAMPLES, ROOT, run
 
 
 def test_jobs_are_capped_by_cpus_and_work() -> None:
-    cpus = os.cpu_count() or 1
-    assert job_count(10_000, 1_000_000) == min(cpus, MAX_JOBS)
-    assert job_count(8, 120) == min(2, cpus)  # no more than one worker per 50 resources
-    assert job_count(8, 10) == 1
+    cpus = usable_cpus()
+    assert job_count(10_000, 1_000_000) == min(cpus, MAX_JOBS) == job_count(AUTO, 1_000_000)
+    assert job_count(8, 120) == min(2, cpus) == job_count(AUTO, 120)  # no more than one worker per 50 resources
+    assert job_count(8, 10) == 1 == job_count(AUTO, 10)
+
+
+def test_a_cgroup_cpu_quota_caps_the_cpus(tmp_path: Path) -> None:
+    """A container limited to 1.5 CPUs on a large machine gets 2 workers, not one per host CPU."""
+    cpu_max = tmp_path / "cpu.max"
+    affinity = len(os.sched_getaffinity(0))
+    cpu_max.write_text("150000 100000\n")
+    assert usable_cpus(cpu_max) == min(2, affinity)
+    cpu_max.write_text("max 100000\n")
+    assert usable_cpus(cpu_max) == affinity
+    cpu_max.write_text("garbage")
+    assert usable_cpus(cpu_max) == affinity
+    assert usable_cpus(tmp_path / "absent") == affinity
+
+
+def test_jobs_are_auto_or_a_count() -> None:
+    assert jobs_setting("auto") == AUTO == jobs_setting("AUTO")
+    assert jobs_setting("3") == 3
+    for bad in ("0", "-1", "two", "1.5", ""):
+        with pytest.raises(ValueError, match="auto or a whole number"):
+            jobs_setting(bad)
+
+
+def test_a_bad_jobs_option_is_a_usage_error() -> None:
+    result = run("eval", str(EXAMPLES / "manifests"), "--jobs", "0")
+    assert result.returncode == 2 and "'0' is not auto or a whole number of at least 1" in result.stderr
 
 
 def _die(chunk: tuple[int, int]) -> int:

@@ -27,6 +27,7 @@ from boundary_policy.commands.output import append_step_summary, check_destinati
 from boundary_policy.model import SEVERITY_RANK, Severity
 from boundary_policy.pipeline import EvalOptions, PipelineError, run_eval
 from boundary_policy.terminal import wants_color, wants_progress
+from boundary_policy.workers import jobs_setting
 
 __all__ = ["EXAMPLES", "command"]
 
@@ -48,6 +49,13 @@ Examples:
 Exit codes: 0 no finding at or above --fail-on (default: error), 1 such findings,
 2 the run could not complete (usage, unreadable inventory, engine missing, broken template).
 """
+
+
+def _jobs(value: str) -> int:
+    try:
+        return jobs_setting(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error)) from None
 
 
 @click.command("eval", epilog=EXAMPLES)
@@ -102,10 +110,11 @@ Exit codes: 0 no finding at or above --fail-on (default: error), 1 such findings
 @click.option(
     "-j",
     "--jobs",
-    type=click.IntRange(min=1),
-    default=1,
+    callback=lambda _ctx, _param, value: _jobs(value),
+    default="auto",
     show_default=True,
-    help="Worker processes evaluating the manifests in parallel.",
+    help="Worker processes evaluating the manifests in parallel: a number, or auto (one per usable CPU, and "
+    "one per 50 resources).",
 )
 @click.option("--no-color", is_flag=True, help="No colour in text output (also: NO_COLOR=1).")
 @click.option(
