@@ -215,36 +215,11 @@ default _reads_names := false
 
 _reads_names if scheduling.reads_node_name(k8s.pod)
 
-# The group key of every Node the pod's targets are drawn from, by name, per aspect; and of the Fargate Nodes
-# among them, and of those that may be Auto Mode (by class): what BND040 and BND022 read.
+# The group key of every Node the pod's targets are drawn from, by name (the whole target), for tests and tools.
 node_keys := _keys(_names, "all")
 
-_class_keys := _keys(_names, "class")
-
-_userns_keys := _keys(_names, "userns")
-
-_seccomp_keys := _keys(_names, "seccomp")
-
-_landlock_keys := _keys(_names, "landlock")
-
-fargate_node_keys := _keys(fargate_names, "class")
-
-auto_mode_node_keys := _keys(auto_mode_names, "class")
-
-# Which key map a target's group came from ([names, aspect]), for naming its Nodes in messages.
-keys_of(["all", "all"]) := node_keys
-
-keys_of(["all", "class"]) := _class_keys
-
-keys_of(["all", "userns"]) := _userns_keys
-
-keys_of(["all", "seccomp"]) := _seccomp_keys
-
-keys_of(["all", "landlock"]) := _landlock_keys
-
-keys_of(["fargate", "class"]) := fargate_node_keys
-
-keys_of(["auto-mode", "class"]) := auto_mode_node_keys
+# Which key map a target's group came from ([names, aspect]), for naming its Nodes.
+keys_of(scan) := _keys(_scan_names(scan[0]), scan[1])
 
 # A node group as a Node-shaped view, for lib.nodes and lib.scheduling.
 _view(key, paths) := {
@@ -453,7 +428,7 @@ _named_in(sources, keys) := [count(pairs), array.slice(pairs, 0, 3)] if {
 	pairs := sort([[name, key] | some source in sources; some name, key in _keys_by(source); keys[key]])
 }
 
-# The names a scan's groups were drawn from (keys_of).
+# The names a scan's groups were drawn from.
 _scan_names("all") := _names
 
 _scan_names("fargate") := fargate_names
