@@ -63,11 +63,15 @@ SIDE_QUERY = f"""array.concat([{{"container": entry.name, "reasons": reasons}} |
   obj := input.review.object
   params := input.parameters
   obj.kind == "Pod"
-  some entry in data.lib.boundary.containers
+  recognised := {{c.path | some c in data.lib.boundary.containers}}
+  some entry in data.lib.k8s.containers(obj)
+  entry.path in recognised
   {_REASONS}
 ], [r | input.review.object.kind != "Pod"; some r in {RECOGNITION_QUERY}])"""
 """The same asked along with the templates: for a Pod, their own recognised containers (lib.boundary.containers,
-the same filter in the same order), which they have computed already. Where that fails the review's evaluation
+the same filter in the same order), which they have computed already. The reasons are read from the containers as
+lib.k8s.containers gives them, the arguments the templates' calls had, so that OPA's cache of function calls
+answers them. Where that fails the review's evaluation
 fails as a whole, and recognise() asks RECOGNITION_QUERY itself."""
 
 SLICE = 2000
