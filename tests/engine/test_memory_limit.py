@@ -9,6 +9,7 @@ import resource
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -92,3 +93,31 @@ def test_workers_share_the_default_limit(monkeypatch: pytest.MonkeyPatch) -> Non
     assert memory.engine_memory_limit() == alone // 4
     monkeypatch.setenv("BOUNDARY_POLICY_ENGINE_MEMORY", "1GiB")  # an explicit setting is per process
     assert memory.engine_memory_limit() == 1 << 30
+
+
+@pytest.mark.parametrize("output", ["json", "sarif", "junit", "github"])
+def test_every_machine_readable_report_says_the_run_is_incomplete(output: str) -> None:
+    """A CI that reads only the report file must not take a stopped evaluation for a clean run."""
+    result = run(str(FIXTURES / "pod.yaml"), *HOARD, "--engine", "embedded", "-o", output)
+    assert result.returncode == 2, result.stderr
+    line = result.stderr.removeprefix("boundary-policy: error: ").rstrip("\n")
+    assert line.startswith('template "k8shoard" on Pod default/p') and "\n" not in line
+    if output == "json":
+        assert json.loads(result.stdout)["errors"] == [line]
+    elif output == "sarif":
+        invocation = json.loads(result.stdout)["runs"][0]["invocations"][0]
+        assert invocation["executionSuccessful"] is False and invocation["exitCode"] == 2
+        assert invocation["toolExecutionNotifications"] == [{"level": "error", "message": {"text": line}}]
+    elif output == "junit":
+        root = ElementTree.fromstring(result.stdout)
+        assert root.get("errors") == "1"
+        error = root.find("testsuite[@name='boundary-policy']/testcase/error")
+        assert error is not None and error.get("message") == line
+    else:
+        assert f"::error title=boundary-policy::{line}" in result.stdout.splitlines()
+
+
+def test_a_complete_run_has_no_errors_in_its_report() -> None:
+    result = run(str(FIXTURES / "pod.yaml"), "--engine", "embedded", "-o", "json")
+    assert result.returncode in (0, 1), result.stderr
+    assert "errors" not in json.loads(result.stdout)

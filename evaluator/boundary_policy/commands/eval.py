@@ -262,6 +262,7 @@ def command(
         paths=result.paths,
         policy_objects=result.policy_objects,
         recognition=result.recognition,
+        errors=result.errors,
     )
     to_terminal = output_file is None and sys.stdout.isatty()
     color = output == "text" and to_terminal and wants_color(sys.stdout, no_color_flag=no_color)

@@ -60,6 +60,9 @@ class Report:
     """Policy objects found among the manifests and used (Constraint, ModifySet, ...), by kind."""
     recognition: Recognition | None = None
     """Workloads recognised as running Boundary, and why (recognition.py); None when not computed."""
+    errors: Sequence[str] = ()
+    """Evaluations that did not complete (the engine's memory limit), one line per template: their findings are
+    missing from the report, and the run exits 2."""
 
 
 FIX_MARKER = "fix:"

@@ -73,6 +73,7 @@ def workflow_command(report: Report, finding: Finding) -> str:
 class GithubReporter(BaseReporter):
     def render(self, report: Report) -> str:
         lines = [workflow_command(report, finding) for finding in ordered(report.findings)]
+        lines += [f"::error title={TOOL_NAME}::{escape_data(line)}" for line in report.errors]
         lines.append(f"{TOOL_NAME}: {summary_sentence(report)}")
         lines += [f"{TOOL_NAME}: {printable(line)}" for line in recognition_lines(report)]
         return "\n".join(lines) + "\n"

@@ -67,12 +67,15 @@ def report_object(report: Report) -> dict[str, Any]:
     if report.policy_objects:
         summary["policyObjects"] = dict(sorted(report.policy_objects.items()))
     summary.update(boundary_summary(report))
-    return {
+    out: dict[str, Any] = {
         "version": FORMAT_VERSION,
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
         "summary": summary,
         "findings": [finding_object(finding) for finding in ordered(report.findings)],
     }
+    if report.errors:  # only then: a complete run's report keeps its shape
+        out["errors"] = list(report.errors)
+    return out
 
 
 class JsonReporter(BaseReporter):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 
 from boundary_policy.model import Finding
 from boundary_policy.reporters.base import (
@@ -88,6 +89,16 @@ def testsuite(file: str, cases: list[ET.Element]) -> ET.Element:
     return suite
 
 
+def _errors_suite(errors: Sequence[str]) -> ET.Element:
+    """Evaluations that did not complete, as errored cases: a CI that reads only the JUnit file sees the run failed."""
+    count = str(len(errors))
+    suite = ET.Element("testsuite", name=TOOL_NAME, tests=count, failures="0", errors=count, skipped="0")
+    for line in errors:
+        case = ET.SubElement(suite, "testcase", classname=TOOL_NAME, name="evaluation")
+        ET.SubElement(case, "error", message=xml_text(line), type="incomplete")
+    return suite
+
+
 class JunitReporter(BaseReporter):
     def render(self, report: Report) -> str:
         suites: dict[str, ET.Element] = {}
@@ -98,8 +109,10 @@ class JunitReporter(BaseReporter):
             suites[file] = testsuite(file, [clean])
         root = ET.Element("testsuites", name=TOOL_NAME)
         root.extend(suites[file] for file in sorted(suites))
+        if report.errors:
+            root.append(_errors_suite(report.errors))
         root.set("tests", str(sum(int(suite.get("tests", "0")) for suite in root)))
         root.set("failures", str(sum(int(suite.get("failures", "0")) for suite in root)))
-        root.set("errors", "0")
+        root.set("errors", str(len(report.errors)))
         ET.indent(root)
         return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

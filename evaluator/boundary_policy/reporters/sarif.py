@@ -171,12 +171,15 @@ def sarif_log(report: Report, max_results: int = MAX_RESULTS) -> dict[str, Any]:
 
 def _invocation(report: Report, left_out: int) -> dict[str, Any]:
     invocation: dict[str, Any] = {"executionSuccessful": report.exit_code in (0, 1), "exitCode": report.exit_code}
+    notifications = [{"level": "error", "message": {"text": line}} for line in report.errors]
     if left_out:
         text = (
             f"{left_out} less severe findings are left out: code scanning keeps at most {MAX_RESULTS} results of a "
             "run. Every finding is in the json, junit and text reports."
         )
-        invocation["toolExecutionNotifications"] = [{"level": "warning", "message": {"text": text}}]
+        notifications.append({"level": "warning", "message": {"text": text}})
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
     return invocation
 
 
