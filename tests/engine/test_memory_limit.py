@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from xml.etree import ElementTree
 
+import jsonschema
 import pytest
 
 from boundary_policy.engine import memory
@@ -20,6 +21,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "engine"
 HOARD = ["--templates", str(FIXTURES / "hoard-template.yaml"), "--constraints", str(FIXTURES / "hoard-constraint.yaml")]
 # Without the watchdog the template's set would grow to about 100 GB; with it the engine gives up at this limit.
 LIMIT = "128MiB"
+SCHEMA = ROOT / "tests" / "fixtures" / "reporters" / "report-v1.schema.json"
 
 
 def run(*args: str, memory: str = LIMIT) -> subprocess.CompletedProcess[str]:
@@ -103,7 +105,9 @@ def test_every_machine_readable_report_says_the_run_is_incomplete(output: str) -
     line = result.stderr.removeprefix("boundary-policy: error: ").rstrip("\n")
     assert line.startswith('template "k8shoard" on Pod default/p') and "\n" not in line
     if output == "json":
-        assert json.loads(result.stdout)["errors"] == [line]
+        report = json.loads(result.stdout)
+        assert report["errors"] == [line]
+        jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text())).validate(report)
     elif output == "sarif":
         invocation = json.loads(result.stdout)["runs"][0]["invocations"][0]
         assert invocation["executionSuccessful"] is False and invocation["exitCode"] == 2
