@@ -113,8 +113,9 @@ def _jobs(value: str) -> int:
     callback=lambda _ctx, _param, value: _jobs(value),
     default="auto",
     show_default=True,
-    help="Worker processes evaluating the manifests in parallel: a number, or auto (one per usable CPU, and "
-    "one per 50 resources).",
+    metavar="N|auto",
+    help="Worker processes evaluating the manifests in parallel; auto: one per usable CPU. Never more than one "
+    "per 50 resources.",
 )
 @click.option("--no-color", is_flag=True, help="No colour in text output (also: NO_COLOR=1).")
 @click.option(
