@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import sys
 from collections.abc import Callable
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -76,7 +77,10 @@ def usable_cpus(cpu_max: Path = Path("/sys/fs/cgroup/cpu.max")) -> int:
 
 def job_count(requested: int, items: int, per_job: int = 50) -> int:
     """Workers to use: at most what was asked (AUTO: no limit), one per usable CPU, and one per `per_job` items
-    (forking costs)."""
+    (forking costs). AUTO stays in one process where fork is not the platform's usual way to start a worker
+    (macOS: system libraries may not survive it); an explicit number is taken as asked."""
+    if requested == AUTO and not sys.platform.startswith("linux"):
+        return 1
     cpus = usable_cpus()
     return max(1, min(requested or cpus, cpus, MAX_JOBS, items // per_job))
 

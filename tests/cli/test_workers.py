@@ -33,6 +33,12 @@ def test_jobs_are_capped_by_cpus_and_work() -> None:
     assert job_count(8, 10) == 1 == job_count(AUTO, 10)
 
 
+def test_auto_stays_in_one_process_where_fork_is_not_usual(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert job_count(AUTO, 1_000_000) == 1
+    assert job_count(2, 1_000_000) == min(2, usable_cpus())
+
+
 def test_a_cgroup_cpu_quota_caps_the_cpus(tmp_path: Path) -> None:
     """A container limited to 1.5 CPUs on a large machine gets 2 workers, not one per host CPU."""
     cpu_max = tmp_path / "cpu.max"
