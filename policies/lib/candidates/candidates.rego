@@ -19,7 +19,8 @@ import data.lib.scheduling
 # Only inline lookups touch a Node: calling a function with a Node (or its labels) costs several times more,
 # because Gatekeeper's store hands objects over lazily and a function argument is converted whole. Inside a pass
 # over the Nodes the label key is written out (lib.nodes.compute_type): a reference to another rule per Node
-# costs more than the lookup itself.
+# costs more than the lookup itself. A pass that tests one field walks `nodes.inventory_nodes[name]...` in one
+# reference rather than binding each Node with `some name, node in` (2 allocations fewer per Node).
 
 _selector := object.get(k8s.pod, ["spec", "nodeSelector"], {})
 
@@ -56,8 +57,11 @@ _selected := _labelled(key, _selector[key]) if key := min(object.keys(_selector)
 
 # A function of the label alone, so offline every pod that selects the same label is answered once.
 _labelled(key, value) := {name |
-	some name, node in nodes.inventory_nodes
-	node.metadata.labels[key] == value
+	some name
+
+	# One reference walk per Node: fewer allocations in Gatekeeper than binding the Node with `some ... in`.
+	# regal ignore:prefer-some-in-iteration
+	nodes.inventory_nodes[name].metadata.labels[key] == value
 }
 
 # The Nodes of class Fargate (lib.nodes: name prefix, label or taint) among those the pod's targets are drawn
@@ -72,13 +76,14 @@ _fargate_everywhere contains name if {
 }
 
 _fargate_everywhere contains name if {
-	some name, node in nodes.inventory_nodes
-	node.metadata.labels["eks.amazonaws.com/compute-type"] == "fargate"
+	some name
+	nodes.inventory_nodes[name].metadata.labels["eks.amazonaws.com/compute-type"] == "fargate"
 }
 
 _fargate_everywhere contains name if {
-	some name, node in nodes.inventory_nodes
-	some taint in node.spec.taints
+	some name
+	taints := nodes.inventory_nodes[name].spec.taints
+	some taint in taints
 	taint.key == "eks.amazonaws.com/compute-type"
 	taint.value == "fargate"
 }
@@ -108,13 +113,13 @@ _auto_mode_among(names) := {name |
 }
 
 _auto_mode_everywhere contains name if {
-	some name, node in nodes.inventory_nodes
-	node.metadata.labels["eks.amazonaws.com/compute-type"] == "auto"
+	some name
+	nodes.inventory_nodes[name].metadata.labels["eks.amazonaws.com/compute-type"] == "auto"
 }
 
 _auto_mode_everywhere contains name if {
-	some name, node in nodes.inventory_nodes
-	startswith(node.status.nodeInfo.osImage, "Bottlerocket (EKS Auto")
+	some name
+	startswith(nodes.inventory_nodes[name].status.nodeInfo.osImage, "Bottlerocket (EKS Auto")
 }
 
 # --- node groups ------------------------------------------------------------------------------------------
