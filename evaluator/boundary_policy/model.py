@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -18,10 +19,20 @@ __all__ = [
     "ResourceRef",
     "RuleInfo",
     "Severity",
+    "compact_json",
 ]
 
 JSON = Any
 """A JSON-compatible value: dict, list, str, int, float, bool or None. Kubernetes objects stay plain dicts."""
+
+_COMPACT = json.JSONEncoder(separators=(",", ":"), check_circular=False)
+
+
+def compact_json(value: JSON) -> str:
+    """JSON text without spaces, and without the check for circular references: a JSON tree from the loader has
+    none, and unchecked its encoding takes a quarter less time."""
+    return _COMPACT.encode(value)
+
 
 JSONPath = tuple[str | int, ...]
 """A path into a document: mapping keys and sequence indexes, e.g. ("spec", "containers", 0, "image")."""
