@@ -32,9 +32,9 @@ from boundary_policy.errors import LocatedError
 from boundary_policy.model import Severity
 from boundary_policy.workers import jobs_setting
 
-_JOBS_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:str")  # jobs: 2, jobs: auto
-
 __all__ = ["CONFIG_NAME", "ConfigError", "ProjectConfig", "find_config", "load_config"]
+
+_JOBS_TAGS = ("tag:yaml.org,2002:int", "tag:yaml.org,2002:str")  # jobs: 2, jobs: auto
 
 CONFIG_NAME = ".boundary-policy.yaml"
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -169,10 +169,9 @@ def load_config(file: Path) -> ProjectConfig:
         elif key == "engine":
             values[key] = reader.choice(node, key, ENGINES)
         elif key == "jobs":
+            scalar = isinstance(node, ScalarNode) and node.tag in _JOBS_TAGS
             try:
-                if not isinstance(node, ScalarNode) or node.tag not in _JOBS_TAGS:
-                    raise ValueError
-                values[key] = jobs_setting(node.value)
+                values[key] = jobs_setting(node.value if scalar else "")
             except ValueError:
                 raise reader.error(node, "jobs: expected auto or a whole number of at least 1") from None
         else:

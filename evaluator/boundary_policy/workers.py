@@ -54,7 +54,7 @@ def jobs_setting(text: str) -> int:
     """`--jobs` / `jobs:` as given: "auto" (AUTO) or a whole number of at least 1; ValueError otherwise."""
     if text.strip().lower() == "auto":
         return AUTO
-    if not text.strip().isdigit() or int(text) < 1:
+    if not text.strip().isdecimal() or int(text) < 1:
         raise ValueError(f"{text!r} is not auto or a whole number of at least 1")
     return int(text)
 

@@ -55,7 +55,7 @@ def test_a_cgroup_cpu_quota_caps_the_cpus(tmp_path: Path) -> None:
 def test_jobs_are_auto_or_a_count() -> None:
     assert jobs_setting("auto") == AUTO == jobs_setting("AUTO")
     assert jobs_setting("3") == 3
-    for bad in ("0", "-1", "two", "1.5", ""):
+    for bad in ("0", "-1", "two", "1.5", "", "²"):
         with pytest.raises(ValueError, match="auto or a whole number"):
             jobs_setting(bad)
 

@@ -51,7 +51,8 @@ Exit codes: 0 no finding at or above --fail-on (default: error), 1 such findings
 """
 
 
-def _jobs(value: str) -> int:
+def _jobs(_ctx: click.Context, _param: click.Parameter, value: str) -> int:
+    """A click callback: --jobs as a number or AUTO, or a usage error (exit 2)."""
     try:
         return jobs_setting(value)
     except ValueError as error:
@@ -110,7 +111,7 @@ def _jobs(value: str) -> int:
 @click.option(
     "-j",
     "--jobs",
-    callback=lambda _ctx, _param, value: _jobs(value),
+    callback=_jobs,
     default="auto",
     show_default=True,
     metavar="N|auto",
