@@ -169,7 +169,6 @@ _paths[aspect] := [path |
 # the class), unless the pod's affinity matches on names. Each value is one lookup from the Node itself, the
 # cheapest way to read a synced object: binding metadata.labels first, or an inner comprehension per field, costs
 # more per Node.
-# regal ignore:external-reference
 _keys(names, aspect) := _keys_by(_source(names, aspect))
 
 # Which of the three key functions answers for some names and an aspect, with its arguments. Offline, the key
@@ -224,7 +223,10 @@ _reads_names if scheduling.reads_node_name(k8s.pod)
 node_keys := _keys(_names, "all")
 
 # Which key map a target's group came from ([names, aspect]), for naming its Nodes.
-keys_of(scan) := _keys(_scan_names(scan[0]), scan[1])
+keys_of(scan) := _keys_by(_scan_source(scan))
+
+# The key function and arguments of a scan's key map.
+_scan_source(scan) := _source(_scan_names(scan[0]), scan[1])
 
 # A node group as a Node-shaped view, for lib.nodes and lib.scheduling.
 _view(key, paths) := {
@@ -424,7 +426,7 @@ summary(ts) := _listed(_members(ts), sort([[t.name, t] | some t in ts; t.origin 
 # the Nodes' keys, made only for a violation.
 _members(ts) := {"count": named[0], "first": [[m[0], by_key[m[1]]] | some m in named[1]]} if {
 	by_key := {t.key: t | some t in ts; t.origin == "inventory"}
-	sources := [_source(_scan_names(scan[0]), scan[1]) | some scan in {t.scan | some t in ts; t.origin == "inventory"}]
+	sources := [_scan_source(scan) | some scan in {t.scan | some t in ts; t.origin == "inventory"}]
 	named := _named_in(sources, object.keys(by_key))
 }
 
