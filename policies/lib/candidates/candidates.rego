@@ -24,6 +24,17 @@ import data.lib.scheduling
 
 _selector := object.get(k8s.pod, ["spec", "nodeSelector"], {})
 
+# The fields of the pod lib.scheduling reads: where it may run. The search hands this to the scheduling test, never
+# the pod, so offline every pod placed alike is answered once (docs/performance.md#shared-across-inputs).
+default _placement := {}
+
+_placement := {"spec": object.filter(spec, _placement_fields)} if {
+	spec := k8s.pod.spec
+	is_object(spec)
+}
+
+_placement_fields := ["schedulerName", "nodeName", "nodeSelector", "affinity", "tolerations"]
+
 _node_name := k8s.pod.spec.nodeName if {
 	is_string(k8s.pod.spec.nodeName)
 	k8s.pod.spec.nodeName != ""
@@ -35,7 +46,7 @@ default _narrowing := "none"
 _narrowing := "nodeName" if {
 	_node_name
 } else := "fargate" if {
-	scheduling.pod_fargate(k8s.pod)
+	scheduling.pod_fargate(_placement)
 } else := "nodeSelector" if {
 	count(_selector) > 0
 }
@@ -150,19 +161,20 @@ _aspects := {
 # What lib.nodes.class reads of nodeInfo.
 _class_info := {"osImage", "containerRuntimeVersion"}
 
-# The fields of each aspect as the paths a key holds the values of, in this order, with the label keys the pod's
+# The fields of an aspect as the paths a key holds the values of, in this order, with the label keys the pod's
 # scheduling reads.
-_paths[aspect] := [path |
+_paths(aspect, label_keys) := [path |
+	f := _aspects[aspect]
 	some part in [
-		[["metadata", "labels", k] | some k in sort(f.labels | scheduling.label_keys(k8s.pod))],
+		[["metadata", "labels", k] | some k in sort(f.labels | label_keys)],
 		[["metadata", "annotations", k] | some k in sort(f.annotations)],
 		[["spec", "taints"]],
 		[["status", "nodeInfo", k] | some k in sort(f.info)],
 	]
 	some path in part
-] if {
-	some aspect, f in _aspects
-}
+]
+
+_label_keys := scheduling.label_keys(_placement)
 
 # Two Nodes with the same key are alike for every rule reading that aspect: the key is the Node reduced to the
 # values of the aspect's paths (null where missing); of the name only whether it starts "fargate-" (it decides
@@ -175,7 +187,7 @@ _keys(names, aspect) := _keys_by(_source(names, aspect))
 # functions and what is computed from their values are answered once for every pod that asks the same
 # (docs/performance.md#shared-across-inputs), so they take the names and paths, never the pod.
 # regal ignore:external-reference
-_source(names, aspect) := [_how(names), names, _paths[aspect]]
+_source(names, aspect) := [_how(names), names, _paths(aspect, _label_keys)]
 
 # regal ignore:external-reference
 _how(names) := "named" if {
@@ -209,15 +221,13 @@ _keys_among(names, paths) := {name: [startswith(name, "fargate-"), values] |
 	values := [object.get(node, path, null) | some path in paths]
 }
 
-# The distinct keys of the same Nodes, the groups, each as [key, view].
-_groups_of(names, aspect) := _distinct(_source(names, aspect))
-
+# The distinct keys of a key source's Nodes, the groups, each as [key, view].
 _distinct(source) := {[key, _view(key, source[2])] | some key in {key | some key in _keys_by(source)}}
 
 # Whether the pod's required affinity matches on names (matchFields): then every Node is a group of its own.
 default _reads_names := false
 
-_reads_names if scheduling.reads_node_name(k8s.pod)
+_reads_names if scheduling.reads_node_name(_placement)
 
 # The group key of every Node the pod's targets are drawn from, by name (the whole target), for tests and tools.
 node_keys := _keys(_names, "all")
@@ -260,14 +270,17 @@ _view_name(false) := ""
 
 # The node groups the pod can be scheduled on (spec.nodeName bypasses the scheduler), with their class and what
 # the aspect reads.
-_groups(names, scan) := [_node_target(key, v, scan) |
-	some [key, v] in _groups_of(names, scan[1])
-	_schedulable(v)
+_groups(names, scan) := _schedulable_groups(_source(names, scan[1]), scan, _placement, _narrowing == "nodeName")
+
+# A function of the key source and the placement alone (see _source).
+_schedulable_groups(source, scan, placement, bypassed) := [_node_target(key, v, scan) |
+	some [key, v] in _distinct(source)
+	_schedulable(placement, v, bypassed)
 ]
 
-_schedulable(_) if _narrowing == "nodeName"
+_schedulable(_, _, true) := true
 
-_schedulable(v) if scheduling.schedulable(k8s.pod, v)
+_schedulable(placement, v, false) if scheduling.schedulable(placement, v)
 
 node_groups := _groups(_names, ["all", "all"])
 
@@ -304,7 +317,7 @@ _pools := object.get(k8s.inventory, ["cluster", "karpenter.sh/v1", "NodePool"], 
 pool_targets := [_pool_target(name, pool) |
 	_narrowing != "nodeName"
 	some name, pool in _pools
-	scheduling.pool_admits(k8s.pod, name, pool)
+	scheduling.pool_admits(_placement, name, pool)
 ]
 
 # A pool as a node: its template's labels and annotations carry the facts, its nodeClassRef the class and
@@ -372,21 +385,21 @@ _fargate_targets(signal, groups) := ts if {
 # (docs/semantics.md#fargate). A pod bound for Fargate has none, which needs no search. Rules, not one function of
 # the targets: OPA evaluates a function's arguments first, which would make the search the first branch skips.
 non_fargate_targets := [] if {
-	scheduling.pod_fargate(k8s.pod)
+	scheduling.pod_fargate(_placement)
 } else := [t | some t in targets; t.class != "fargate"]
 
 non_fargate_userns_targets := [] if {
-	scheduling.pod_fargate(k8s.pod)
+	scheduling.pod_fargate(_placement)
 } else := [t | some t in userns_targets; t.class != "fargate"]
 
 non_fargate_seccomp_targets := [] if {
-	scheduling.pod_fargate(k8s.pod)
+	scheduling.pod_fargate(_placement)
 } else := [t | some t in seccomp_targets; t.class != "fargate"]
 
 # The Fargate targets, what BND040 reads: for a pod not bound for Fargate only the Fargate Nodes are read (the
 # whole search only when parameter nodeKind could make the answer a declared Fargate node).
 fargate_targets := [t | some t in class_targets; t.class == "fargate"] if {
-	scheduling.pod_fargate(k8s.pod)
+	scheduling.pod_fargate(_placement)
 } else := ts if {
 	ts := [t | some t in _groups(fargate_names, ["fargate", "class"]); t.class == "fargate"]
 	count(ts) > 0
@@ -395,7 +408,7 @@ fargate_targets := [t | some t in class_targets; t.class == "fargate"] if {
 # The non-Fargate targets of class auto-mode, what BND022 reads: the Nodes that may be Auto Mode and the pools
 # (again the whole search only for parameter nodeKind).
 auto_mode_targets := ts if {
-	not scheduling.pod_fargate(k8s.pod)
+	not scheduling.pod_fargate(_placement)
 	ts := [t |
 		some t in array.concat(_groups(auto_mode_names, ["auto-mode", "class"]), pool_targets)
 		t.class == "auto-mode"

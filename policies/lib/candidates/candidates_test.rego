@@ -84,6 +84,15 @@ test_targets_untainted_nodes if {
 	{t.class | some t in ts} == {"al2023", "al2", "bottlerocket", "auto-mode", "unknown"}
 }
 
+# A spec that is not an object says nothing about placement: the same Nodes as a pod with an empty spec.
+test_targets_spec_not_an_object if {
+	inp := {"review": {"object": {"kind": "Pod", "spec": "x"}}, "parameters": {}}
+	inv := _inv(_all)
+	ts := candidates.targets with input as inp with data.inventory as inv
+	_members(ts) == ["al-1", "al2-1", "br-130", "br-133", "i-0845", "ubuntu-1"] with input as inp
+		with data.inventory as inv
+}
+
 test_targets_node_without_kernel if {
 	ts := candidates.targets with input as _review({}) with data.inventory as _inv([{"metadata": {"name": "bare"}}])
 	ts[0].origin == "inventory"
