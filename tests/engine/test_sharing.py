@@ -1,8 +1,9 @@
 """What a policy shares across inputs (native/fold.go) changes no answer, and is shared.
 
 Rules that cannot read the input become constants, and functions are memoised by their arguments (whether they
-read data or not) for as long as their calls mostly hit. Every answer must be the one the policy gives without sharing: values, undefined, and errors (code,
-message, location). tests/identity runs every suite and example with sharing from the first input as well.
+read data or not) for as long as their calls mostly hit. Every answer must be the one the policy gives without
+sharing: values, undefined, and errors (code, message, location). tests/identity runs every suite and example with
+sharing from the first input as well.
 """
 
 from __future__ import annotations
