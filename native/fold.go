@@ -2,11 +2,10 @@ package main
 
 // Offline, one compiled policy answers many inputs against the same data, where Gatekeeper answers one
 // admission per query and keeps nothing. What the policy computes without reading the input is then the same
-// for every input: the rules among it (data.inventory, the Nodes by name, the Fargate and Auto Mode passes, the
-// tables of names) are evaluated once and become constants, and its functions (the Nodes' group keys, a group's
-// class and facts, a container's command-line tokens) are memoised across inputs by their arguments, each for as
-// long as its calls mostly hit. The Rego is the templates' own, evaluated by the same OPA, so the answers are the
-// same; only the work is shared (docs/performance.md, "Shared across inputs").
+// for every input: the rules among it that read data (data.inventory, the Nodes by name, the Fargate and Auto
+// Mode passes) are evaluated once and become constants, and the functions among it that read data (the Nodes'
+// group keys, a group's class and facts) are memoised across inputs by their arguments. The Rego is the templates' own, evaluated by the same OPA, so the
+// answers are the same; only the work is shared (docs/performance.md, "Shared across inputs").
 
 import (
 	"context"
@@ -60,9 +59,11 @@ func init() {
 	topdown.RegisterBuiltinFunc(constantBuiltin, callConstant)
 }
 
-// ruleFacts says, per rule (else branches included), whether its value can depend on the input.
+// ruleFacts says, per rule (else branches included), whether its value can depend on the input and whether it
+// reads data that no rule defines (the synced inventory).
 type ruleFacts struct {
 	dependent map[*ast.Rule]bool
+	readsData map[*ast.Rule]bool
 	byPath    map[string][]*ast.Rule
 	paths     map[string]ast.Ref
 }
@@ -70,7 +71,7 @@ type ruleFacts struct {
 // analyse returns nil when the policy replaces data or functions with `with` anywhere: a constant or a memo
 // would not see the replacement.
 func analyse(c *ast.Compiler) *ruleFacts {
-	f := &ruleFacts{map[*ast.Rule]bool{}, map[string][]*ast.Rule{}, map[string]ast.Ref{}}
+	f := &ruleFacts{map[*ast.Rule]bool{}, map[*ast.Rule]bool{}, map[string][]*ast.Rule{}, map[string]ast.Ref{}}
 	head := map[*ast.Rule]*ast.Rule{}
 	var all []*ast.Rule
 	for _, m := range c.Modules {
@@ -84,7 +85,12 @@ func analyse(c *ast.Compiler) *ruleFacts {
 	replaces := false
 	for _, r := range all {
 		ast.WalkRefs(r, func(ref ast.Ref) bool {
-			f.dependent[r] = f.dependent[r] || ref[0].Equal(ast.InputRootDocument)
+			switch {
+			case ref[0].Equal(ast.InputRootDocument):
+				f.dependent[r] = true
+			case ref[0].Equal(ast.DefaultRootDocument) && len(c.GetRulesDynamic(ref)) == 0:
+				f.readsData[r] = true
+			}
 			return false
 		})
 		ast.WalkVars(r, func(v ast.Var) bool {
@@ -111,18 +117,22 @@ func analyse(c *ast.Compiler) *ruleFacts {
 	if replaces {
 		return nil
 	}
-	// Dependence flows from a rule to what depends on it, and across an else chain, to a fixpoint.
+	// Both facts flow from a rule to what depends on it, and across an else chain, to a fixpoint.
 	for changed := true; changed; {
 		changed = false
-		for _, r := range all {
+		spread := func(facts map[*ast.Rule]bool, r *ast.Rule) {
 			for dep := range c.Graph.Dependencies(r) {
-				if f.dependent[dep.(*ast.Rule)] && !f.dependent[r] {
-					f.dependent[r], changed = true, true
+				if facts[dep.(*ast.Rule)] && !facts[r] {
+					facts[r], changed = true, true
 				}
 			}
-			if f.dependent[r] != f.dependent[head[r]] {
-				f.dependent[r], f.dependent[head[r]], changed = true, true, true
+			if facts[r] != facts[head[r]] {
+				facts[r], facts[head[r]], changed = true, true, true
 			}
+		}
+		for _, r := range all {
+			spread(f.dependent, r)
+			spread(f.readsData, r)
 		}
 	}
 	for _, r := range all {
@@ -154,24 +164,24 @@ func nondeterministic(operator ast.Value) bool {
 	return ok && b.Nondeterministic
 }
 
-// shared returns the paths of the rules and functions that cannot read the input and that a rule depending on
-// the input, or a function, reads: what is worth sharing across inputs. A function is memoised whether or not it
-// reads data (a pod's containers, say, recur across a manifest set): the memo's trial (memoStats) turns off one
-// whose arguments do not recur.
+// shared returns the paths of the input-independent rules and functions that read data and that a rule
+// depending on the input reads: what is worth sharing across inputs. A constant is also worth it when a function
+// reads it (each call, or each memo miss, would evaluate it again: all of data.inventory, say).
 func (f *ruleFacts) shared(c *ast.Compiler) (constants, functions []ast.Ref) {
 	for key, rules := range f.byPath {
-		arity, eligible, frontier := len(rules[0].Head.Args), true, false
+		arity, eligible, read, frontier := len(rules[0].Head.Args), true, false, false
 		for _, r := range rules {
 			if f.dependent[r] || len(r.Head.Args) != arity {
 				eligible = false
 				break
 			}
+			read = read || f.readsData[r]
 			for dep := range c.Graph.Dependents(r) {
 				reader := dep.(*ast.Rule)
-				frontier = frontier || f.dependent[reader] || len(reader.Head.Args) > 0
+				frontier = frontier || f.dependent[reader] || (arity == 0 && len(reader.Head.Args) > 0)
 			}
 		}
-		if !eligible || !frontier {
+		if !eligible || !read || !frontier {
 			continue
 		}
 		path := f.paths[key]
