@@ -174,6 +174,15 @@ test_version if {
 	not boundary.version({"metadata": {}})
 }
 
+test_a_container_without_env_command_or_mounts_has_no_signal if {
+	bare := {"name": "a", "image": "ghcr.io/coder/boundary:1", "securityContext": {"capabilities": {"add": ["NET_ADMIN"]}}}
+	_names(_pod({}, [bare]), {}) == []
+
+	# It is still the workspace container a pod-level annotation or parameter boundaryWorkspaces declares.
+	_names(_pod({annotations.jail_type: "nsjail"}, [bare]), {}) == ["a"]
+	_names(_pod({}, [bare]), {"boundaryWorkspaces": true}) == ["a"]
+}
+
 # --- mounted config ---
 
 _mount_pod(mount, volume, env) := {
@@ -197,6 +206,13 @@ test_config_sub_path if {
 	field := ["spec", "containers", 0, "volumeMounts", 0]
 	cs[0].jail == {"value": "landjail", "known": true, "source": "config", "field": field}
 	cs[0].no_user_namespace.value == true
+}
+
+test_a_mounted_config_alone_recognises if {
+	mount := {"name": "cfg", "mountPath": "/home/coder/.config/coder_boundary/config.yaml", "subPath": "config.yaml"}
+	obj := json.remove(_mount_pod(mount, _cm_volume, []), ["spec/containers/0/env"])
+	not obj.spec.containers[0].env
+	_names(obj, {}) == ["dev"] with data.inventory as _cm({"config.yaml": "jail_type: landjail\n"})
 }
 
 test_config_directory_mount if {

@@ -21,6 +21,10 @@ env_names := {
 	"BOUNDARY_SESSION_CORRELATION_ENABLED", "BOUNDARY_SESSION_ID_INJECT_TARGET",
 }
 
+# The predicates below are total (a default of false, or null): OPA's per-query function cache keeps no undefined
+# answer, and every template asks them again for each container (docs/performance.md#total-predicates).
+default _signal(_, _, _) := false
+
 _signal(_, entry, _) if {
 	some e in object.get(entry.container, "env", [])
 	e.name in env_names
@@ -61,6 +65,8 @@ declared_names(obj) := {name |
 # The annotations that declare Boundary for a pod without naming the container.
 _pod_level := {annotations.jail_type, annotations.no_user_namespace, annotations.version}
 
+default _pod_declared(_) := false
+
 _pod_declared(obj) if {
 	some key in _pod_level
 	key in object.keys(k8s.annotations(obj))
@@ -96,27 +102,51 @@ _agent(entry) if {
 	toks[i + 1].word == "agent"
 }
 
-runs_boundary(obj, entry, _) if entry.name in declared_names(obj)
+# declared_names, or null when the pod has no such annotation.
+_declared(obj) := names if {
+	names := declared_names(obj)
+} else := null
+
+default runs_boundary(_, _, _) := false
+
+runs_boundary(obj, entry, _) if {
+	names := _declared(obj)
+	names != null
+	entry.name in names
+}
 
 runs_boundary(obj, entry, parameters) if {
-	not declared_names(obj)
+	_declared(obj) == null
+	_may_signal(entry.container)
 	_signal(obj, entry, parameters)
 }
 
 runs_boundary(obj, entry, parameters) if {
-	not declared_names(obj)
+	_declared(obj) == null
 	parameters.boundaryWorkspaces == true
 	entry.path == workspace_container(obj, parameters).path
 }
 
 runs_boundary(obj, entry, parameters) if {
-	not declared_names(obj)
+	_declared(obj) == null
 	_pod_declared(obj)
 	not _any_signal(obj, parameters)
 	entry.path == workspace_container(obj, parameters).path
 }
 
+default _any_signal(_, _) := false
+
 _any_signal(obj, parameters) if {
 	some entry in k8s.containers(obj)
+	_may_signal(entry.container)
 	_signal(obj, entry, parameters)
+}
+
+# Every signal is read from an env var, the command line or a mounted file: a container with none of these fields
+# is passed over before any of them is looked for (the cheapest rejection first).
+default _may_signal(_) := false
+
+_may_signal(container) if {
+	some field in ["env", "command", "args", "volumeMounts"]
+	container[field]
 }
