@@ -52,7 +52,8 @@ _flag_word(word, flag) if word == flag
 
 _flag_word(word, flag) if startswith(word, concat("", [flag, "="]))
 
-# The container names in annotation boundary-policy/container (comma-separated; "none" names no container).
+# The container names in annotation boundary-policy/container (comma-separated; "none" names no container); null
+# when the pod has no such annotation.
 declared_names(obj) := {name |
 	some part in split(value, ",")
 	name := trim_space(part)
@@ -60,7 +61,7 @@ declared_names(obj) := {name |
 } if {
 	value := k8s.annotations(obj)[annotations.container]
 	is_string(value)
-}
+} else := null
 
 # The annotations that declare Boundary for a pod without naming the container.
 _pod_level := {annotations.jail_type, annotations.no_user_namespace, annotations.version}
@@ -102,33 +103,28 @@ _agent(entry) if {
 	toks[i + 1].word == "agent"
 }
 
-# declared_names, or null when the pod has no such annotation.
-_declared(obj) := names if {
-	names := declared_names(obj)
-} else := null
-
 default runs_boundary(_, _, _) := false
 
 runs_boundary(obj, entry, _) if {
-	names := _declared(obj)
+	names := declared_names(obj)
 	names != null
 	entry.name in names
 }
 
 runs_boundary(obj, entry, parameters) if {
-	_declared(obj) == null
+	declared_names(obj) == null
 	_may_signal(entry.container)
 	_signal(obj, entry, parameters)
 }
 
 runs_boundary(obj, entry, parameters) if {
-	_declared(obj) == null
+	declared_names(obj) == null
 	parameters.boundaryWorkspaces == true
 	entry.path == workspace_container(obj, parameters).path
 }
 
 runs_boundary(obj, entry, parameters) if {
-	_declared(obj) == null
+	declared_names(obj) == null
 	_pod_declared(obj)
 	not _any_signal(obj, parameters)
 	entry.path == workspace_container(obj, parameters).path
