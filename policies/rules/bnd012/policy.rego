@@ -36,6 +36,9 @@ _fix := concat("", [
 	"or Option B, add NET_ADMIN and SYS_ADMIN (capabilities.add: [NET_ADMIN, SYS_ADMIN])",
 ])
 
+# Whether a container the pod's own fields leave exposed runs where the kubelet decides its profile. Both rules
+# read those fields first: a container with an explicit profile other than RuntimeDefault needs no candidate search,
+# the one pass over the Nodes that grows with the cluster.
 _exposed(c) if {
 	not capabilities.has(c.container, "SYS_ADMIN")
 	count(candidates.non_fargate_seccomp_targets) > 0
@@ -43,9 +46,9 @@ _exposed(c) if {
 
 violation contains {"msg": msg, "details": boundary.details("BND012", c, null, profile.field)} if {
 	some c in boundary.nsjail
-	_exposed(c)
 	profile := seccomp.explicit(k8s.pod, c)
 	profile.type == "RuntimeDefault"
+	_exposed(c)
 	msg := sprintf(
 		concat("", [
 			"%s runs Boundary's nsjail under the RuntimeDefault seccomp profile set in the %s securityContext ",
@@ -58,8 +61,8 @@ violation contains {"msg": msg, "details": boundary.details("BND012", c, null, p
 
 violation contains {"msg": msg, "details": boundary.details("BND012", c, summary.node, field)} if {
 	some c in boundary.nsjail
-	_exposed(c)
 	not seccomp.explicit(k8s.pod, c)
+	_exposed(c)
 	failing := [t | some t in candidates.non_fargate_seccomp_targets; t.seccomp_default.state == "true"]
 	count(failing) > 0
 	summary := candidates.summary(failing)
