@@ -19,9 +19,10 @@ import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from boundary_policy import __version__
 from boundary_policy.errors import BoundaryPolicyError
@@ -357,6 +358,8 @@ def apply_facts(
     context = _tls_context(cluster.ca_file)
     headers = {"Authorization": f"Bearer {cluster.token}", "Accept": "application/json"}
     path = f"/api/v1/nodes/{node}"
+    import httpx  # here, not at the top: every other command starts without it (about 0.1 s)
+
     try:
         with httpx.Client(base_url=cluster.base_url, verify=context, headers=headers, timeout=timeout) as client:
             response = client.get(path)

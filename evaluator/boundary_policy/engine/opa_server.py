@@ -13,10 +13,11 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from boundary_policy.engine import restrictions
 from boundary_policy.engine.base import (
@@ -205,6 +206,8 @@ class OpaServerEngine:
     name = "opa"
 
     def __init__(self, url: str, *, timeout: float = 60.0) -> None:
+        import httpx  # here, not at the top: only --opa-url needs it, and it costs every run about 0.1 s
+
         self.url = url.rstrip("/")
         self.client = httpx.Client(base_url=self.url, timeout=timeout)
         self._active: OpaServerPolicy | None = None

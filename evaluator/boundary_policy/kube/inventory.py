@@ -13,9 +13,8 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
 import yaml
 
 from boundary_policy import bundle
@@ -25,6 +24,9 @@ from boundary_policy.kube.kubeconfig import Connection, KubeConfigError, connect
 from boundary_policy.loading import LoadLimits
 from boundary_policy.loading.documents import read_documents
 from boundary_policy.model import Document, LoadProblem
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "KUBE_PREFIX",
@@ -87,6 +89,8 @@ def _describe(response: httpx.Response) -> str:
 
 class _Reader:
     def __init__(self, connection: Connection, timeout: float) -> None:
+        import httpx  # here, not at the top: only a kube: inventory needs it, and it costs every run about 0.1 s
+
         self.connection = connection
         self.client = httpx.Client(
             base_url=connection.server,
@@ -98,6 +102,8 @@ class _Reader:
         self.discovered: dict[str, dict[str, Any] | None] = {}
 
     def get(self, path: str, params: dict[str, str] | None = None) -> httpx.Response:
+        import httpx
+
         try:
             response = self.client.get(path, params=params)
         except httpx.HTTPError as error:
