@@ -36,9 +36,9 @@ _fix := concat("", [
 	"or Option B, add NET_ADMIN and SYS_ADMIN (capabilities.add: [NET_ADMIN, SYS_ADMIN])",
 ])
 
-# Whether a container the pod's own fields leave exposed runs where the kubelet decides its profile. Both rules
-# read those fields first: a container with an explicit profile other than RuntimeDefault needs no candidate search,
-# the one pass over the Nodes that grows with the cluster.
+# A container without SYS_ADMIN that has a non-Fargate target. Both rules test the container's own profile before
+# it: the target search is the pass over the Nodes that grows with the cluster, and a container whose explicit
+# profile is not RuntimeDefault never needs it.
 _exposed(c) if {
 	not capabilities.has(c.container, "SYS_ADMIN")
 	count(candidates.non_fargate_seccomp_targets) > 0
