@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -32,9 +33,22 @@ from boundary_policy.gatekeeper.policy_files import (
     split_policy_documents,
 )
 from boundary_policy.gatekeeper.policy_set import PolicySet, build_policy_set
-from boundary_policy.gatekeeper.sync import GVK, cluster_kinds, declared_sync, inventory_objects
+from boundary_policy.gatekeeper.sync import GVK, cluster_kinds, declared_sync, inventory_objects, sync_needs
 from boundary_policy.inventory import inventory_problems, missing_nodes_warning
-from boundary_policy.loading import LoadLimits, LoadResult, Skip, load_inventory, load_paths
+from boundary_policy.k8s import group_version_kind
+from boundary_policy.loading import (
+    STDIN,
+    AliasBudget,
+    Deferred,
+    LoadLimits,
+    LoadResult,
+    Skip,
+    load_inventory,
+    load_paths,
+    read_deferred,
+)
+from boundary_policy.loading.prescan import WORKLOAD_KINDS, workload_documents
+from boundary_policy.loading.sources import Source
 from boundary_policy.model import Document, Finding, LoadProblem, RuleInfo
 from boundary_policy.recognition import Recognition, merge, recognise, side_query
 from boundary_policy.scope import crd_scopes, with_default_namespace
@@ -232,11 +246,103 @@ def run_eval(
         inventory = LoadResult([], [], 0)
         if options.inventory:
             inventory = load_inventory(list(options.inventory), stdin=stdin, limits=_limits(options))
+        budget = AliasBudget(_limits(options).max_alias_expansion_per_run)
         manifests = load_paths(
-            list(options.paths), stdin=stdin, limits=_limits(options), exclude=options.exclude, skip=options.skip
+            list(options.paths),
+            stdin=stdin,
+            limits=_limits(options),
+            exclude=options.exclude,
+            skip=options.skip,
+            defer=_workload_file if _may_use_workers(options) else None,
+            budget=budget,
         )
         with _kept_out_of_collections():
-            return _evaluate_loaded(options, engine, inventory, manifests, progress)
+            return _evaluate_loaded(options, engine, inventory, manifests, progress, budget)
+
+
+DEFER_AT_MOST = 500
+"""Documents in a file that a worker may read (parse) itself; a larger file is read first and split up."""
+
+
+def _may_use_workers(options: EvalOptions) -> bool:
+    return not options.opa_url and job_count(options.jobs, sys.maxsize) > 1
+
+
+def _workload_file(source: Source) -> int | None:
+    """The documents of a file that plainly holds workloads only (loading/prescan.py), to be read by the worker
+    that reviews them: with --jobs, most of the parsing then runs in the workers rather than before them."""
+    if source.file == STDIN or not source.file.lower().endswith((".yaml", ".yml")):
+        return None
+    documents = workload_documents(source.text)
+    return documents if documents and documents <= DEFER_AT_MOST else None
+
+
+def _workers_may_read(policies: PolicySet) -> bool:
+    """Whether deferred files may stay unread until the workers review them: when no template syncs a workload
+    kind, nothing the parent builds (the policy set, data.inventory, CRD scopes) comes from them."""
+    needed: set[GVK] = set()
+    for template in policies.templates.values():
+        needs = sync_needs(template)
+        if needs is None:
+            return False  # every object goes to data.inventory
+        needed |= needs
+    return not any(_workload_gvk(api_version, kind) in needed for api_version, kind in WORKLOAD_KINDS)
+
+
+def _workload_gvk(api_version: str, kind: str) -> GVK:
+    group, _, version = api_version.rpartition("/")
+    return group, version, kind
+
+
+def _checked_workloads(documents: list[Document]) -> list[Document]:
+    """Documents read from deferred files, which can only be workloads (anything else would have been missed by
+    what the parent built from the other files): a mistake of the prescan stops the run instead."""
+    for document in documents:
+        if group_version_kind(document.obj) not in {_workload_gvk(*k) for k in WORKLOAD_KINDS}:
+            raise PipelineError(
+                f"internal error: {document.file}:{document.line} was taken for workloads only but holds a "
+                f"{document.obj.get('kind')}; run with --jobs 1"
+            )
+    return documents
+
+
+def _read_here(manifests: LoadResult, limits: LoadLimits, budget: AliasBudget) -> LoadResult:
+    """The load with its deferred files read in this process, each file's documents where they were found."""
+    documents = list(manifests.documents)
+    problems = list(manifests.problems)
+    reads = [read_deferred([item], limits, budget) for item in manifests.deferred]  # in input order (the budget)
+    for item, read in reversed(list(zip(manifests.deferred, reads, strict=True))):  # the earlier positions hold
+        documents[item.at : item.at] = _checked_workloads(read.documents)
+    problems += [problem for read in reads for problem in read.problems]
+    return replace(manifests, documents=documents, problems=problems, deferred=[])
+
+
+def _in_load_order(
+    manifests: LoadResult, others: list[Document], reviewed: list[Document]
+) -> list[Document | Deferred]:
+    """The documents to review and the deferred files in input order, so that the workers' parts, joined, list
+    warnings and stopped evaluations as one process does. `others` are the documents that are not policy
+    objects, in order, and `reviewed` the same given their namespace."""
+    as_reviewed = {id(other): document for other, document in zip(others, reviewed, strict=True)}
+    units: list[Document | Deferred] = []
+    waiting = list(reversed(manifests.deferred))
+    for index, document in enumerate(manifests.documents):
+        while waiting and waiting[-1].at == index:
+            units.append(waiting.pop())
+        if id(document) in as_reviewed:
+            units.append(as_reviewed[id(document)])
+    units.extend(reversed(waiting))
+    return units
+
+
+@dataclass(frozen=True)
+class _WorkerReads:
+    """What the workers read of the deferred files: the parent never holds those documents."""
+
+    problems: list[LoadProblem] = field(default_factory=list)
+    documents: int = 0
+    files: frozenset[str] = frozenset()
+    """The files that held documents."""
 
 
 FULL_COLLECTIONS_AFTER = 100
@@ -270,13 +376,27 @@ def _kept_out_of_collections() -> Iterator[None]:
 
 
 def _evaluate_loaded(
-    options: EvalOptions, engine: Engine, inventory: LoadResult, manifests: LoadResult, progress: Progress
+    options: EvalOptions,
+    engine: Engine,
+    inventory: LoadResult,
+    manifests: LoadResult,
+    progress: Progress,
+    budget: AliasBudget,
 ) -> EvalResult:
     """run_eval once the inputs are loaded: the policy set, the review, the findings."""
     # Templates, Constraints, ExpansionTemplates and mutators among the manifests are what `kubectl apply -f`
     # would install: they join the policy set instead of being reviewed.
     found, documents = split_policy_documents(manifests.documents)
     policies, policy_problems = load_policies(options.templates, options.constraints, found)
+    deferred = manifests.deferred
+    pending = sum(item.documents for item in deferred)
+    # One OPA server holds one policy at a time: workers sharing it would replace each other's.
+    jobs = 1 if options.opa_url else job_count(options.jobs, len(documents) + pending)
+    if deferred and (jobs <= 1 or not _workers_may_read(policies)):
+        manifests = _read_here(manifests, _limits(options), budget)
+        _, documents = split_policy_documents(manifests.documents)  # the same policy documents: none were deferred
+        deferred, pending = [], 0
+    others = documents
     untold: list[str] = []
     if options.read_cluster is not None:
         wanted = cluster_kinds(policies.templates.values(), _declared_sync(options, manifests.documents))
@@ -288,36 +408,42 @@ def _evaluate_loaded(
     no_nodes = missing_nodes_warning(inventory.documents, options.inventory)
     scopes = crd_scopes(d.obj for d in (*inventory.documents, *manifests.documents))
     documents = with_default_namespace(documents, options.namespace, scopes)
-    manifest_files = frozenset(d.file for d in manifests.documents)
+    manifest_files = frozenset(d.file for d in manifests.documents) | {item.source.file for item in deferred}
     # data.inventory holds the inventory and manifest objects of the kinds the cluster would sync for these
     # templates (gatekeeper/sync.py), not every manifest as under gator test: that is memory and compile time.
     data = inventory_objects(policies.templates.values(), [d.obj for d in (*inventory.documents, *documents)])
-    # One OPA server holds one policy at a time: workers sharing it would replace each other's.
-    jobs = 1 if options.opa_url else job_count(options.jobs, len(documents))
-    progress(f"evaluating {_plural(len(documents), 'resource')} with {_plural(len(policies.templates), 'template')}…")
+    resources = len(documents) + pending
+    progress(f"evaluating {_plural(resources, 'resource')} with {_plural(len(policies.templates), 'template')}…")
+    reads = _WorkerReads()
     if jobs <= 1:
-        counted = _Counted(progress, len(documents))
+        counted = _Counted(progress, resources)
         findings, fatal, warnings, stopped, recognition = _review(
             engine, policies, documents, data, manifest_files, counted
         )
     else:
-        findings, fatal, warnings, stopped, recognition = _review_parallel(
-            options, policies, documents, data, manifest_files, jobs, _Counted(progress, len(documents))
+        units = _in_load_order(manifests, others, documents)
+        work = _Work(policies, units, data, manifest_files, scopes, budget)
+        (findings, fatal, warnings, stopped, recognition), reads = _review_parallel(
+            options, work, jobs, _Counted(progress, resources)
         )
     findings += to_findings([], [p for p in policy_problems if p.file in manifest_files])
     fatal = [p for p in policy_problems if p.file not in manifest_files] + fatal
     if fatal:
         raise PipelineError("templates or constraints cannot run:\n" + describe_problems(fatal))
-    findings += to_findings([], manifests.problems)
+    findings += to_findings([], [*manifests.problems, *reads.problems])
     findings += [note_finding(note) for note in manifests.notes]
-    if not manifests.documents and not manifests.problems:
+    if not manifests.documents and not manifests.deferred and not manifests.problems:
         findings += to_findings([], [LoadProblem(", ".join(options.paths), None, "no Kubernetes objects found")])
     return EvalResult(
         findings=sorted(findings, key=Finding.sort_key),
-        resources=len(documents),
+        resources=len(documents) + reads.documents,
         files=manifests.files,
         rules=_catalog_rules(),
-        paths=sorted({d.file for d in manifests.documents} | {p.file for p in manifests.problems}),
+        paths=sorted(
+            {d.file for d in manifests.documents}
+            | {p.file for p in (*manifests.problems, *reads.problems)}
+            | reads.files
+        ),
         warnings=list(dict.fromkeys([*([no_nodes] if no_nodes else []), *untold, *warnings])),
         policy_objects=_policy_kinds(found),
         recognition=recognition,
@@ -338,35 +464,56 @@ def _stopped_lines(stopped: Sequence[Stopped]) -> list[str]:
     return lines
 
 
-def _review_parallel(
-    options: EvalOptions,
-    policies: PolicySet,
-    documents: list[Document],
-    data: list[Any],
-    manifest_files: frozenset[str],
-    jobs: int,
-    counted: _Counted,
-) -> _Reviewed:
-    """Split the documents across forked workers; each opens its own engine (Go does not survive a fork) and
-    adds the resources it has done to a shared count, which `counted` shows."""
+@dataclass(frozen=True)
+class _Work:
+    """What the workers of --jobs share (inherited through the fork): the documents read in the parent and the
+    files left for them to read, and everything needed to review both."""
 
-    def review_chunk(chunk: tuple[int, int]) -> _Reviewed:
+    policies: PolicySet
+    units: list[Document | Deferred]
+    data: list[Any]
+    manifest_files: frozenset[str]
+    scopes: Mapping[tuple[str, str], bool]
+    budget: AliasBudget
+
+
+def _review_parallel(options: EvalOptions, work: _Work, jobs: int, counted: _Counted) -> tuple[_Reviewed, _WorkerReads]:
+    """Split the work across forked workers; each reads its deferred files, opens its own engine (Go does not
+    survive a fork) and adds the resources it has done to a shared count, which `counted` shows."""
+
+    def review_chunk(chunk: tuple[int, int]) -> tuple[_Reviewed, _WorkerReads]:
+        units = work.units[chunk[0] : chunk[1]]
+        # Each worker may spend its share of what YAML aliases may still add to the run.
+        share = AliasBudget(work.budget.limit)
+        share.left = work.budget.left // jobs
+        read = read_deferred([u for u in units if isinstance(u, Deferred)], _limits(options), share)
+        read_documents = _checked_workloads(read.documents)
+        documents = [u for u in units if isinstance(u, Document)]
+        documents += with_default_namespace(read_documents, options.namespace, work.scopes)
         engine = open_engine(options.engine_name, opa_bin=options.opa_bin, opa_url=options.opa_url)
-        advancing = _Advancing(chunk[1] - chunk[0])
+        advancing = _Advancing(len(documents))
         try:
-            return _review(engine, policies, documents[chunk[0] : chunk[1]], data, manifest_files, advancing)
+            reviewed = _review(engine, work.policies, documents, work.data, work.manifest_files, advancing)
         finally:
             engine.close()
+        return reviewed, _WorkerReads(read.problems, len(read_documents), frozenset(d.file for d in read_documents))
 
+    weights = [1 if isinstance(unit, Document) else max(unit.documents, 1) for unit in work.units]
     share_among(jobs)  # the workers' engines share the run's memory bound (they inherit this when they fork)
     try:
-        parts = run_chunks(review_chunk, len(documents), jobs, counted.show)
+        parts = run_chunks(review_chunk, len(work.units), jobs, counted.show, weights=weights)
     except WorkerDied as error:
         raise PipelineError(str(error)) from None
     finally:
         share_among(1)
-    findings = [f for part in parts for f in part[0]]
-    fatal = list(dict.fromkeys(p for part in parts for p in part[1]))
-    warnings = [w for part in parts for w in part[2]]
-    stopped = [s for part in parts for s in part[3]]
-    return findings, fatal, warnings, stopped, merge([part[4] for part in parts])
+    reviewed = [part[0] for part in parts]
+    findings = [f for part in reviewed for f in part[0]]
+    fatal = list(dict.fromkeys(p for part in reviewed for p in part[1]))
+    warnings = [w for part in reviewed for w in part[2]]
+    stopped = [s for part in reviewed for s in part[3]]
+    reads = _WorkerReads(
+        [p for part in parts for p in part[1].problems],
+        sum(part[1].documents for part in parts),
+        frozenset().union(*(part[1].files for part in parts)),
+    )
+    return (findings, fatal, warnings, stopped, merge([part[4] for part in reviewed])), reads

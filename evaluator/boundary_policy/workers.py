@@ -8,11 +8,13 @@ what `multiprocessing.Pool` does when a worker is killed.
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import math
 import multiprocessing
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -89,6 +91,24 @@ def _run(chunk: tuple[int, int]) -> Any:
     return _TASK["work"](chunk)
 
 
+def _chunks(size: int, jobs: int, weights: Sequence[int] | None) -> list[tuple[int, int]]:
+    if weights is None:
+        step = -(-size // jobs)
+        return [(start, min(start + step, size)) for start in range(0, size, step)]
+    # Each boundary after the item whose running total comes closest to its share of the whole.
+    running = list(itertools.accumulate(weights))
+    bounds = [0]
+    for part in range(1, jobs):
+        target = running[-1] * part / jobs if running else 0
+        first = bisect.bisect_left(running, target)  # the first item that reaches the share
+        end = first + 1
+        if first >= len(running) or (first > 0 and target - running[first - 1] < running[first] - target):
+            end = first
+        bounds.append(max(end, bounds[-1]))
+    bounds.append(size)
+    return [(start, end) for start, end in itertools.pairwise(bounds) if end > start]
+
+
 def advance(items: int) -> None:
     """Called by `work` in a worker: `items` more items of its chunk are done (a no-op outside run_chunks)."""
     done = _TASK.get("done")
@@ -98,17 +118,22 @@ def advance(items: int) -> None:
 
 
 def run_chunks(
-    work: Callable[[tuple[int, int]], T], size: int, jobs: int, progress: Callable[[int], None] | None = None
+    work: Callable[[tuple[int, int]], T],
+    size: int,
+    jobs: int,
+    progress: Callable[[int], None] | None = None,
+    *,
+    weights: Sequence[int] | None = None,
 ) -> list[T]:
-    """`work` over [start, end) chunks of range(size) in `jobs` forked processes, results in chunk order.
+    """`work` over [start, end) chunks of range(size) in `jobs` forked processes, results in chunk order; with
+    `weights` (one per item) the chunks weigh about the same rather than hold as many items.
 
     `work` and whatever it reads are inherited through the fork, not pickled; only chunk bounds and results
     cross between processes, and a counter in shared memory that `advance` adds to. While the workers run,
     `progress(items done by all of them)` is called in this process every PROGRESS_EVERY seconds. Raises
     WorkerDied when a worker dies.
     """
-    step = -(-size // jobs)
-    chunks = [(start, min(start + step, size)) for start in range(0, size, step)]
+    chunks = _chunks(size, jobs, weights)
     context = multiprocessing.get_context("fork")
     done = context.Value("q", 0)
     _TASK.update(work=work, done=done)

@@ -3,6 +3,7 @@ what multiprocessing.Pool did (issue 12)."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from boundary_policy.loading.sources import Source
+from boundary_policy.pipeline import _workload_file
 from boundary_policy.workers import (
     AUTO,
     MAX_JOBS,
@@ -147,3 +150,60 @@ def test_an_opa_server_with_jobs_loses_nothing(tmp_path: Path, opa_server: str) 
     assert one.returncode == four.returncode == 1, (one.stderr, four.stderr)
     assert '"error": 110' in one.stdout
     assert one.stdout == four.stdout
+
+
+def _workloads(directory: Path, files: int, per_file: int) -> None:
+    """`files` workload-only files of `per_file` Pods each (what the parent leaves to the workers)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\n  namespace: team\nspec:\n  containers:\n  - name: c\n"
+    for file in range(files):
+        docs = [pod.format(i=file * per_file + i) + "    image: nginx\n" for i in range(per_file)]
+        (directory / f"pods-{file:02d}.yaml").write_text("---\n".join(docs), encoding="utf-8")
+
+
+def test_files_read_by_the_workers_give_the_report_of_one_process(tmp_path: Path) -> None:
+    """Workload-only files are parsed by the worker that reviews them (pipeline._workload_file); everything else
+    first, in the parent. The report is byte-identical to one process's, a syntax error in such a file included
+    (with its line, and the documents after it unread, as in one process)."""
+    _workloads(tmp_path / "m", 6, 30)
+    (tmp_path / "m" / "pods-02.yaml").write_text(
+        (tmp_path / "m" / "pods-02.yaml").read_text(encoding="utf-8")
+        + "---\napiVersion: v1\nkind: Pod\nmetadata: {name: [\n",
+        encoding="utf-8",
+    )
+    broken = tmp_path / "m" / "pods-02.yaml"
+    assert _workload_file(Source(str(broken), broken.read_text(encoding="utf-8"))) == 31  # left to a worker
+    examples = sorted((EXAMPLES / "manifests").glob("*.yaml"))
+    for example in examples:
+        (tmp_path / "m" / example.name).write_text(example.read_text(encoding="utf-8"), encoding="utf-8")
+    base = ("eval", str(tmp_path / "m"), "--inventory", str(EXAMPLES / "inventory"), "-o", "json")
+    one, two = run(*base, "--jobs", "1"), run(*base, "--jobs", "2")
+    assert (one.returncode, two.returncode) == (1, 1), (one.stderr, two.stderr)
+    assert two.stdout == one.stdout
+    report = json.loads(one.stdout)
+    assert report["summary"]["resources"] >= 180
+    syntax = [f for f in report["findings"] if f["file"].endswith("pods-02.yaml") and f.get("line")]
+    # 30 Pods of 9 lines and 29 `---` make 299 lines; the broken document's mapping ends the file at line 304.
+    assert syntax and syntax[0]["line"] == 304, syntax
+
+
+def test_a_template_that_syncs_workloads_keeps_their_files_in_the_parent(tmp_path: Path) -> None:
+    """When a template syncs a workload kind, data.inventory needs those objects before any review: the deferred
+    files are then read in the parent (the Deployment below must be in data.inventory for the message)."""
+    _workloads(tmp_path / "m", 4, 30)
+    fixture = ROOT / "tests" / "fixtures" / "gatekeeper" / "inventory" / "template.yaml"
+    (tmp_path / "m" / "template.yaml").write_text(fixture.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "m" / "constraint.yaml").write_text(
+        "apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sInventory\nmetadata:\n  name: inventory\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "m" / "web.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n  namespace: team\nspec:\n  template:\n"
+        "    spec:\n      containers:\n      - name: c\n        image: nginx\n",
+        encoding="utf-8",
+    )
+    base = ("eval", str(tmp_path / "m"), "--inventory", str(EXAMPLES / "inventory"), "-o", "json")
+    one, two = run(*base, "--jobs", "1"), run(*base, "--jobs", "2")
+    assert two.stdout == one.stdout, (one.stderr, two.stderr)
+    messages = {f["message"] for f in json.loads(two.stdout)["findings"]}
+    assert 'namespace team has deployments ["web"]' in messages, sorted(messages)[:5]

@@ -7,8 +7,8 @@ and one bad file or document never hides the others.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -18,7 +18,18 @@ from boundary_policy.loading.sources import MANIFEST_SUFFIXES, STDIN, Skip, Sour
 from boundary_policy.loading.terraform import TERRAFORM_SUFFIX, read_terraform
 from boundary_policy.model import Document, LoadNote, LoadProblem
 
-__all__ = ["MANIFEST_SUFFIXES", "STDIN", "LoadLimits", "LoadResult", "Skip", "load_inventory", "load_paths"]
+__all__ = [
+    "MANIFEST_SUFFIXES",
+    "STDIN",
+    "AliasBudget",
+    "Deferred",
+    "LoadLimits",
+    "LoadResult",
+    "Skip",
+    "load_inventory",
+    "load_paths",
+    "read_deferred",
+]
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,17 @@ class LoadLimits:
 
 
 @dataclass(frozen=True)
+class Deferred:
+    """A file found and read from disk but not parsed yet, left to whoever reviews it (`defer` of load_paths)."""
+
+    source: Source
+    documents: int
+    """How many documents it holds, as the `defer` test counted them."""
+    at: int = 0
+    """How many documents of the load come before it: where its own go, in input order."""
+
+
+@dataclass(frozen=True)
 class LoadResult:
     documents: list[Document]
     problems: list[LoadProblem]
@@ -43,6 +65,8 @@ class LoadResult:
     """Not problems, but worth a finding: e.g. a Terraform value unknown offline (loading/terraform.py)."""
     sources: list[str] = field(default_factory=list)
     """Display paths of the files (and standard input) that were read, in order."""
+    deferred: list[Deferred] = field(default_factory=list)
+    """Files `defer` took, counted in `files` and `sources`: their documents and problems are not in this result."""
 
 
 def load_paths(
@@ -53,26 +77,47 @@ def load_paths(
     cwd: Path | None = None,
     exclude: Collection[str] = (),
     skip: Skip | None = None,
+    defer: Callable[[Source], int | None] | None = None,
+    budget: AliasBudget | None = None,
 ) -> LoadResult:
     """Load manifests from files, directories (recursive: .yaml, .yml, .json) and '-' (standard input);
-    files in `exclude` are skipped, and what `skip` passes over (--exclude globs, Helm charts)."""
+    files in `exclude` are skipped, and what `skip` passes over (--exclude globs, Helm charts). A file for which
+    `defer` gives a number of documents is not parsed but listed in `deferred` (read_deferred reads it later).
+    `budget` is what YAML aliases may still add, when this load shares it with another."""
     documents: list[Document] = []
     problems: list[LoadProblem] = []
     notes: list[LoadNote] = []
     sources: list[str] = []
+    deferred: list[Deferred] = []
     files = 0
-    for item in _load(paths, stdin, limits, cwd or Path.cwd(), exclude, skip):
+    budget = budget or AliasBudget(limits.max_alias_expansion_per_run)
+    for item in _load(paths, stdin, limits, cwd or Path.cwd(), exclude, skip, defer, budget):
         if isinstance(item, Document):
             documents.append(item)
         elif isinstance(item, LoadProblem):
             problems.append(item)
         elif isinstance(item, LoadNote):
             notes.append(item)
+        elif isinstance(item, Deferred):
+            deferred.append(replace(item, at=len(documents)))
         else:
             files += 1
             if isinstance(item, Source):
                 sources.append(item.file)
-    return LoadResult(documents, problems, files, notes, sources)
+    return LoadResult(documents, problems, files, notes, sources, deferred)
+
+
+def read_deferred(deferred: Sequence[Deferred], limits: LoadLimits, budget: AliasBudget) -> LoadResult:
+    """The documents and problems of files load_paths deferred (already counted there as files)."""
+    documents: list[Document] = []
+    problems: list[LoadProblem] = []
+    for item in deferred:
+        for read in _read(item.source, limits, budget):
+            if isinstance(read, Document):
+                documents.append(read)
+            else:
+                problems.append(read)
+    return LoadResult(documents, problems, 0)
 
 
 def load_inventory(
@@ -108,13 +153,15 @@ def _load(
     stdin: BinaryIO | None,
     limits: LoadLimits,
     cwd: Path,
-    exclude: Collection[str] = (),
-    skip: Skip | None = None,
+    exclude: Collection[str],
+    skip: Skip | None,
+    defer: Callable[[Source], int | None] | None,
+    budget: AliasBudget,
 ) -> Iterator[object]:
-    """Documents and problems in input order, plus one marker (Source or Unreadable) per file found.
+    """Documents and problems in input order, plus one marker (Source or Unreadable) per file found, and a
+    Deferred after the marker of each file `defer` takes.
 
     Terraform files are read last, together per directory (a directory is one Terraform module)."""
-    budget = AliasBudget(limits.max_alias_expansion_per_run)
     terraform: list[tuple[str, str]] = []
     sources = iter_sources(paths, stdin=stdin, max_bytes=limits.max_file_bytes, cwd=cwd, exclude=exclude, skip=skip)
     for source in sources:
@@ -133,6 +180,8 @@ def _load(
             yield source.problem
         elif source.file.lower().endswith(TERRAFORM_SUFFIX):
             terraform.append((source.file, source.text))
+        elif defer is not None and (documents := defer(source)) is not None:
+            yield Deferred(source, documents)
         else:
             yield from _read(source, limits, budget)
     if terraform:
