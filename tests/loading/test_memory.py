@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from boundary_policy.loading import LoadLimits
+from boundary_policy.loading import LoadLimits, convert
 from tests.loading.helpers import load, write
 
 
@@ -56,3 +56,27 @@ def test_the_run_stays_small(tmp_path: Path) -> None:
     documents, peak_kib = json.loads(completed.stdout)
     assert documents < 100
     assert peak_kib < 400 * 1024, f"{peak_kib // 1024} MiB"  # 1.8 GiB with a budget per document only
+
+
+def test_documents_share_their_field_paths_and_keys(tmp_path: Path) -> None:
+    """The line index of every document holds a tuple per field: documents alike share them (and their keys)."""
+    pod = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{i}\nspec:\n  containers:\n  - name: c\n    image: nginx\n"
+    write(tmp_path, "pods.yaml", "---\n".join(pod.format(i=i) for i in range(2)))
+    first, second = load(tmp_path, "pods.yaml").documents
+    shared = {path: path for path in first.lines}
+    assert all(shared[path] is path for path in second.lines)
+    assert len(second.lines) == 9  # eight keys and one list item
+    assert [k1 is k2 for k1, k2 in zip(first.obj, second.obj, strict=True)] == [True] * 4
+
+
+def test_the_shared_paths_stay_bounded(tmp_path: Path) -> None:
+    """A document with endless distinct keys (or very deep ones) cannot grow what is kept for sharing."""
+    keys = "\n".join(f"  k{i}: v" for i in range(convert.PATHS_SHARED_AT_MOST + 10))
+    deep = "".join(f"\n{'  ' * (depth + 1)}d{depth}:" for depth in range(convert.PATH_SHARED_DEPTH + 5)) + " x"
+    write(
+        tmp_path, "wide.yaml", f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: wide\ndata:\n{keys}\ndeep:{deep}\n"
+    )
+    result = load(tmp_path, "wide.yaml")
+    assert len(result.documents[0].lines) > convert.PATHS_SHARED_AT_MOST
+    assert len(convert._PATHS) <= convert.PATHS_SHARED_AT_MOST
+    assert all(len(path) <= convert.PATH_SHARED_DEPTH for path in convert._PATHS)

