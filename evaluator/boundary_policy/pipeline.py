@@ -286,19 +286,17 @@ def _workers_may_read(policies: PolicySet) -> bool:
         if needs is None:
             return False  # every object goes to data.inventory
         needed |= needs
-    return not any(_workload_gvk(api_version, kind) in needed for api_version, kind in WORKLOAD_KINDS)
+    return not _WORKLOAD_GVKS & needed
 
 
-def _workload_gvk(api_version: str, kind: str) -> GVK:
-    group, _, version = api_version.rpartition("/")
-    return group, version, kind
+_WORKLOAD_GVKS = frozenset(group_version_kind({"apiVersion": api, "kind": kind}) for api, kind in WORKLOAD_KINDS)
 
 
 def _checked_workloads(documents: list[Document]) -> list[Document]:
     """Documents read from deferred files, which can only be workloads (anything else would have been missed by
     what the parent built from the other files): a mistake of the prescan stops the run instead."""
     for document in documents:
-        if group_version_kind(document.obj) not in {_workload_gvk(*k) for k in WORKLOAD_KINDS}:
+        if group_version_kind(document.obj) not in _WORKLOAD_GVKS:
             raise PipelineError(
                 f"internal error: {document.file}:{document.line} was taken for workloads only but holds a "
                 f"{document.obj.get('kind')}; run with --jobs 1"

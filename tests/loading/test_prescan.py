@@ -15,7 +15,7 @@ from boundary_policy.loading.sources import Source
 
 ROOT = Path(__file__).resolve().parents[2]
 POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n"
-WORKLOAD_GVKS = {(api.rpartition("/")[0], api.rpartition("/")[2], kind) for api, kind in WORKLOAD_KINDS}
+WORKLOAD_GVKS = {group_version_kind({"apiVersion": api, "kind": kind}) for api, kind in WORKLOAD_KINDS}
 
 
 @pytest.mark.parametrize(
