@@ -308,7 +308,7 @@ def _read_here(manifests: LoadResult, limits: LoadLimits, budget: AliasBudget) -
     """The load with its deferred files read in this process, each file's documents where they were found."""
     documents = list(manifests.documents)
     problems = list(manifests.problems)
-    reads = [read_deferred([item], limits, budget) for item in manifests.deferred]  # in input order (the budget)
+    reads = [read_deferred([item], limits, budget) for item in manifests.deferred]
     for item, read in reversed(list(zip(manifests.deferred, reads, strict=True))):  # the earlier positions hold
         documents[item.at : item.at] = _checked_workloads(read.documents)
     problems += [problem for read in reads for problem in read.problems]
@@ -481,10 +481,8 @@ def _review_parallel(options: EvalOptions, work: _Work, jobs: int, counted: _Cou
 
     def review_chunk(chunk: tuple[int, int]) -> tuple[_Reviewed, _WorkerReads]:
         units = work.units[chunk[0] : chunk[1]]
-        # Each worker may spend its share of what YAML aliases may still add to the run.
-        share = AliasBudget(work.budget.limit)
-        share.left = work.budget.left // jobs
-        read = read_deferred([u for u in units if isinstance(u, Deferred)], _limits(options), share)
+        # A deferred file has no anchor (loading/prescan.py), so reading it spends nothing of the alias budget.
+        read = read_deferred([u for u in units if isinstance(u, Deferred)], _limits(options), work.budget)
         read_documents = _checked_workloads(read.documents)
         documents = [u for u in units if isinstance(u, Document)]
         documents += with_default_namespace(read_documents, options.namespace, work.scopes)

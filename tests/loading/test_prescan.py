@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from boundary_policy.k8s import group_version_kind
-from boundary_policy.loading import LoadLimits, load_paths, read_deferred
+from boundary_policy.loading import Deferred, LoadLimits, load_paths, read_deferred
 from boundary_policy.loading.convert import AliasBudget
 from boundary_policy.loading.prescan import WORKLOAD_KINDS, workload_documents
 from boundary_policy.loading.sources import Source
@@ -16,6 +16,20 @@ from boundary_policy.loading.sources import Source
 ROOT = Path(__file__).resolve().parents[2]
 POD = "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\n"
 WORKLOAD_GVKS = {group_version_kind({"apiVersion": api, "kind": kind}) for api, kind in WORKLOAD_KINDS}
+
+# YAML breaks lines at a lone CR, NEL, LS and PS too: a key or a `---` after one is a line of its own for the reader.
+HIDDEN_LINES = [
+    *(f"apiVersion: v1\nkind: Pod\nmetadata: x{brk}kind: ConstraintTemplate\n" for brk in "\r\x85\u2028\u2029"),
+    "apiVersion: v1\nkind: Pod\nmetadata: x\r---\rapiVersion: v1\rkind: Namespace\rmetadata:\r  name: t\n",
+    "apiVersion: v1\nkind: Pod\nmetadata: x\u2028---\u2028apiVersion: v1\u2028kind: Namespace\n",
+]
+# A plain value goes on over indented lines: `kind: Pod` then `  Extra` is the kind "Pod Extra".
+CONTINUED_VALUES = [
+    "apiVersion: v1\nkind: Pod\n  Extra\nmetadata:\n  name: a\n",
+    "apiVersion: v1\n  beta\nkind: Pod\n",
+    "apiVersion: v1\nkind: Pod\n\n  x\n",
+    "apiVersion: v1\nkind: Pod\n  # indented comment\n",
+]
 
 
 @pytest.mark.parametrize(
@@ -52,10 +66,41 @@ def test_plain_workload_documents_are_counted(text: str, documents: int) -> None
         "apiVersion: v1\nmetadata:\n  name: a\n",  # no kind
         "- apiVersion: v1\n  kind: Pod\n",
         "? kind\n: Pod\napiVersion: v1\n",
+        *HIDDEN_LINES,
+        *CONTINUED_VALUES,
+        POD + "---#c\n" + POD,  # `---#c` starts no document
+        "apiVersion: v1\nkind: Pod\n---#x: y\napiVersion: apps/v1\nkind: Deployment\n",
+        POD + "spec:\n  x: &a [1]\n  y: *a\n",  # an anchor: its aliases spend the run's budget
+        POD + "spec:\n  containers:\n  - command: [sh, -c, 'a && b']\n",  # any `&`, to be sure
     ],
 )
 def test_anything_else_is_not_taken_for_workloads(text: str) -> None:
     assert workload_documents(text) is None
+
+
+def test_the_reader_agrees_on_every_odd_text_the_prescan_takes() -> None:
+    """Of the odd texts above, those the prescan takes hold only workloads for the reader (as many as counted
+    unless it reports a problem), and reading them spends nothing of the run's alias budget."""
+    texts = [
+        POD + "spec:\n  x: |\n    kind: Namespace\n    ---\n    apiVersion: v1\n",
+        POD + "spec:\n  x: [\nkind: Pod\n  ]\n",  # a second kind inside a flow collection at column 0
+        POD + 'spec:\n  x: "a\nkind: Pod"\n',  # and inside a quoted scalar
+        "apiVersion: v1\nmetadata:\n  x: 'a\nkind: Pod\nc: d'\n",  # a kind where there is none
+        POD + "# kind: Namespace\n---\n# c\n" + POD,
+        POD.replace("\n", "\r\n") + "---\r\n" + POD,
+    ]
+    taken = 0
+    for text in texts:
+        counted = workload_documents(text)
+        if counted is None:
+            continue
+        taken += 1
+        budget = AliasBudget(1_000)
+        read = read_deferred([Deferred(Source("f.yaml", text), counted)], LoadLimits(), budget)
+        assert {group_version_kind(d.obj) for d in read.documents} <= WORKLOAD_GVKS, text
+        assert len(read.documents) == counted or read.problems, text
+        assert budget.left == 1_000, text
+    assert taken >= 4
 
 
 def _yaml_files() -> list[Path]:

@@ -8,11 +8,17 @@ no, and the file is read in the parent as before.
 
 A file qualifies when every line that starts at column 0 is blank, a comment, a `---` marker or a plain `key:`
 of a block mapping, each document (between `---` lines) begins with such a key, and has exactly one plain
-`apiVersion:` and one plain `kind:` naming a built-in workload. Its top-level keys are then exactly those lines
-(YAML indents the content of block scalars and nested collections; a flow collection continued at column 0 can
-only add a line, which makes the count or a value fail). Flow style, JSON, quoted or complex keys, tags, aliases
-and merge keys at the top level, directives, `...` (after which a document may begin without `---`), a document
-indented as a whole, and values with a comment all say no.
+`apiVersion:` and one plain `kind:` naming a built-in workload, each on a line of its own (the next line that is
+not blank starts at column 0: YAML continues a plain value on indented lines). Flow style, JSON, quoted or complex
+keys, tags, aliases and merge keys at the top level, directives, `...` (after which a document may begin without
+`---`), a document indented as a whole, and values with a comment all say no, and so do line breaks other than
+LF and CRLF (YAML also breaks lines at a lone CR, NEL, LS and PS, which would hide a line from the test).
+
+A column-0 line the test reads may still lie inside a quoted scalar or a flow collection opened higher up (YAML
+lets both continue at column 0): the test then sees a key the reader does not. A second `kind:` or `apiVersion:`
+says no; one in place of a missing one names no object for the reader, which reports that alike in any process.
+A file with an anchor (`&`) says no too: its aliases spend the run's expansion budget (documents.read_documents),
+which must be spent in input order by one process, so a deferred file never touches it.
 """
 
 from __future__ import annotations
@@ -37,10 +43,15 @@ WORKLOAD_KINDS: frozenset[tuple[str, str]] = frozenset(
 
 # A line at column 0 that is none of: indented, blank, a comment, a document marker, a plain block-mapping key.
 _UNSURE = re.compile(
-    r"^(?![ \t]|\r?$|#|---[ \t]*(?:#.*)?\r?$|[A-Za-z_][\w./-]*[ \t]*:(?:[ \t]|\r?$))",
+    r"^(?![ \t]|\r?$|#|---(?:[ \t]+(?:#.*)?)?\r?$|[A-Za-z_][\w./-]*[ \t]*:(?:[ \t]|\r?$))",
     re.MULTILINE,
 )
-_SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?\r?$", re.MULTILINE)
+# A `---` marker: alone on its line, or with a comment after a blank (`---#c` starts no document).
+_SEPARATOR = re.compile(r"^---(?:[ \t]+(?:#.*)?)?\r?$", re.MULTILINE)
+# Line breaks YAML knows besides LF and CRLF: a lone CR, NEL, LS, PS.
+_OTHER_BREAK = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+# An apiVersion or kind line whose value goes on: the next line that is not blank is indented.
+_CONTINUED = re.compile(r"^(?:apiVersion|kind)[ \t]*:.*\n(?:[ \t]*\r?\n)*[ \t]", re.MULTILINE)
 _CONTENT = re.compile(r"^[ \t]*[^\s#]", re.MULTILINE)
 _FIELD = re.compile(r"^(apiVersion|kind)[ \t]*:(.*)$", re.MULTILINE)
 _PLAIN_VALUE = re.compile(r"[ \t]*([A-Za-z][A-Za-z0-9./]*)[ \t]*\r?")
@@ -48,7 +59,7 @@ _PLAIN_VALUE = re.compile(r"[ \t]*([A-Za-z][A-Za-z0-9./]*)[ \t]*\r?")
 
 def workload_documents(text: str) -> int | None:
     """How many documents `text` holds when each is plainly a built-in workload; None when that is not certain."""
-    if _UNSURE.search(text):
+    if "&" in text or _OTHER_BREAK.search(text) or _UNSURE.search(text) or _CONTINUED.search(text):
         return None
     documents = 0
     for part in _SEPARATOR.split(text):
