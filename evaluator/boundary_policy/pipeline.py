@@ -246,18 +246,44 @@ def run_eval(
         inventory = LoadResult([], [], 0)
         if options.inventory:
             inventory = load_inventory(list(options.inventory), stdin=stdin, limits=_limits(options))
+        # Standard input cannot be read again (see _AliasOrder): with it among the paths no file is deferred.
+        defer = _workload_file if _may_use_workers(options) and STDIN not in options.paths else None
         budget = AliasBudget(_limits(options).max_alias_expansion_per_run)
-        manifests = load_paths(
-            list(options.paths),
-            stdin=stdin,
-            limits=_limits(options),
-            exclude=options.exclude,
-            skip=options.skip,
-            defer=_workload_file if _may_use_workers(options) else None,
-            budget=budget,
-        )
-        with _kept_out_of_collections():
-            return _evaluate_loaded(options, engine, inventory, manifests, progress, budget)
+        manifests = _load_manifests(options, stdin, defer, budget)
+        try:
+            with _kept_out_of_collections():
+                return _evaluate_loaded(options, engine, inventory, manifests, progress, budget)
+        except _AliasOrder:
+            progress("YAML aliases spent more than the run allows: reading the manifests again in one process…")
+            budget = AliasBudget(_limits(options).max_alias_expansion_per_run)
+            manifests = _load_manifests(options, stdin, None, budget)
+            with _kept_out_of_collections():
+                return _evaluate_loaded(options, engine, inventory, manifests, progress, budget)
+
+
+def _load_manifests(
+    options: EvalOptions, stdin: BinaryIO | None, defer: Callable[[Source], int | None] | None, budget: AliasBudget
+) -> LoadResult:
+    return load_paths(
+        list(options.paths),
+        stdin=stdin,
+        limits=_limits(options),
+        exclude=options.exclude,
+        skip=options.skip,
+        defer=defer,
+        budget=budget,
+    )
+
+
+class _AliasOrder(Exception):
+    """The deferred files' aliases spent more of the run's budget than the other files had left. One process,
+    reading every file in input order, would then refuse some document's aliases, and not necessarily the same one:
+    the manifests are read again without deferring any file, as one process reads them."""
+
+
+def _spent_past(left: int, spent: int) -> bool:
+    """Whether spending `spent` when `left` was left refuses aliases that would not be refused anyway."""
+    return left - spent < min(left, 0)
 
 
 DEFER_AT_MOST = 500
@@ -308,7 +334,10 @@ def _read_here(manifests: LoadResult, limits: LoadLimits, budget: AliasBudget) -
     """The load with its deferred files read in this process, each file's documents where they were found."""
     documents = list(manifests.documents)
     problems = list(manifests.problems)
+    left = budget.left
     reads = [read_deferred([item], limits, budget) for item in manifests.deferred]
+    if _spent_past(left, left - budget.left):
+        raise _AliasOrder
     for item, read in reversed(list(zip(manifests.deferred, reads, strict=True))):  # the earlier positions hold
         documents[item.at : item.at] = _checked_workloads(read.documents)
     problems += [problem for read in reads for problem in read.problems]
@@ -341,6 +370,8 @@ class _WorkerReads:
     documents: int = 0
     files: frozenset[str] = frozenset()
     """The files that held documents."""
+    alias_nodes: int = 0
+    """What their aliases added, all workers together."""
 
 
 FULL_COLLECTIONS_AFTER = 100
@@ -424,6 +455,8 @@ def _evaluate_loaded(
         (findings, fatal, warnings, stopped, recognition), reads = _review_parallel(
             options, work, jobs, _Counted(progress, resources)
         )
+        if _spent_past(budget.left, reads.alias_nodes):
+            raise _AliasOrder
     findings += to_findings([], [p for p in policy_problems if p.file in manifest_files])
     fatal = [p for p in policy_problems if p.file not in manifest_files] + fatal
     if fatal:
@@ -481,8 +514,10 @@ def _review_parallel(options: EvalOptions, work: _Work, jobs: int, counted: _Cou
 
     def review_chunk(chunk: tuple[int, int]) -> tuple[_Reviewed, _WorkerReads]:
         units = work.units[chunk[0] : chunk[1]]
-        # A deferred file has no anchor (loading/prescan.py), so reading it spends nothing of the alias budget.
-        read = read_deferred([u for u in units if isinstance(u, Deferred)], _limits(options), work.budget)
+        # Each chunk may spend all that is left; the parent adds up what they spent (_AliasOrder).
+        share = AliasBudget(work.budget.limit)
+        share.left = work.budget.left
+        read = read_deferred([u for u in units if isinstance(u, Deferred)], _limits(options), share)
         read_documents = _checked_workloads(read.documents)
         documents = [u for u in units if isinstance(u, Document)]
         documents += with_default_namespace(read_documents, options.namespace, work.scopes)
@@ -492,7 +527,8 @@ def _review_parallel(options: EvalOptions, work: _Work, jobs: int, counted: _Cou
             reviewed = _review(engine, work.policies, documents, work.data, work.manifest_files, advancing)
         finally:
             engine.close()
-        return reviewed, _WorkerReads(read.problems, len(read_documents), frozenset(d.file for d in read_documents))
+        files = frozenset(d.file for d in read_documents)
+        return reviewed, _WorkerReads(read.problems, len(read_documents), files, work.budget.left - share.left)
 
     weights = [1 if isinstance(unit, Document) else max(unit.documents, 1) for unit in work.units]
     share_among(jobs)  # the workers' engines share the run's memory bound (they inherit this when they fork)
@@ -511,5 +547,6 @@ def _review_parallel(options: EvalOptions, work: _Work, jobs: int, counted: _Cou
         [p for part in parts for p in part[1].problems],
         sum(part[1].documents for part in parts),
         frozenset().union(*(part[1].files for part in parts)),
+        sum(part[1].alias_nodes for part in parts),
     )
     return (findings, fatal, warnings, stopped, merge([part[4] for part in reviewed])), reads

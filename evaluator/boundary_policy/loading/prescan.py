@@ -17,8 +17,9 @@ LF and CRLF (YAML also breaks lines at a lone CR, NEL, LS and PS, which would hi
 A column-0 line the test reads may still lie inside a quoted scalar or a flow collection opened higher up (YAML
 lets both continue at column 0): the test then sees a key the reader does not. A second `kind:` or `apiVersion:`
 says no; one in place of a missing one names no object for the reader, which reports that alike in any process.
-A file with an anchor (`&`) says no too: its aliases spend the run's expansion budget (documents.read_documents),
-which must be spent in input order by one process, so a deferred file never touches it.
+A file with anchors may be deferred too: what its aliases add to the run's expansion budget is charged once
+it is read, and where one process reading in input order could have refused another document instead, the
+manifests are read again in one process (pipeline.run_eval).
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ _PLAIN_VALUE = re.compile(r"[ \t]*([A-Za-z][A-Za-z0-9./]*)[ \t]*\r?")
 
 def workload_documents(text: str) -> int | None:
     """How many documents `text` holds when each is plainly a built-in workload; None when that is not certain."""
-    if "&" in text or _OTHER_BREAK.search(text) or _UNSURE.search(text) or _CONTINUED.search(text):
+    if _OTHER_BREAK.search(text) or _UNSURE.search(text) or _CONTINUED.search(text):
         return None
     documents = 0
     for part in _SEPARATOR.split(text):
