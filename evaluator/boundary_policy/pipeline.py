@@ -221,9 +221,9 @@ def _limits(options: EvalOptions) -> LoadLimits:
     return LoadLimits(max_file_bytes=options.max_file_bytes)
 
 
-def _stdin_once(options: EvalOptions) -> None:
-    """Standard input can be read once: '-' in two places would leave the second one empty."""
-    places = [
+def _stdin_places(options: EvalOptions) -> list[str]:
+    """The options given standard input ('-')."""
+    return [
         name
         for name, paths in (
             ("PATHS", options.paths),
@@ -233,6 +233,11 @@ def _stdin_once(options: EvalOptions) -> None:
         )
         if "-" in paths
     ]
+
+
+def _stdin_once(options: EvalOptions) -> None:
+    """Standard input can be read once: '-' in two places would leave the second one empty."""
+    places = _stdin_places(options)
     if len(places) > 1:
         raise PipelineError(f"standard input ('-') can be read only once, and is given to {' and '.join(places)}")
 
@@ -242,23 +247,41 @@ def run_eval(
 ) -> EvalResult:
     progress("loading manifests and inventory…")
     _stdin_once(options)
+    if options.read_cluster is not None:
+        options = replace(options, read_cluster=_read_once(options.read_cluster))
     with _rare_full_collections():
         inventory = LoadResult([], [], 0)
         if options.inventory:
             inventory = load_inventory(list(options.inventory), stdin=stdin, limits=_limits(options))
-        # Standard input cannot be read again (see _AliasOrder): with it among the paths no file is deferred.
-        defer = _workload_file if _may_use_workers(options) and STDIN not in options.paths else None
+        # A second reading (_AliasOrder) cannot read standard input again: with it anywhere, no file is deferred.
+        defer = _workload_file if _may_use_workers(options) and not _stdin_places(options) else None
         budget = AliasBudget(_limits(options).max_alias_expansion_per_run)
         manifests = _load_manifests(options, stdin, defer, budget)
         try:
             with _kept_out_of_collections():
                 return _evaluate_loaded(options, engine, inventory, manifests, progress, budget)
         except _AliasOrder:
-            progress("YAML aliases spent more than the run allows: reading the manifests again in one process…")
-            budget = AliasBudget(_limits(options).max_alias_expansion_per_run)
-            manifests = _load_manifests(options, stdin, None, budget)
-            with _kept_out_of_collections():
-                return _evaluate_loaded(options, engine, inventory, manifests, progress, budget)
+            pass
+        del manifests  # the first reading goes before the second comes
+        progress("YAML aliases spent more than the run allows: reading the manifests again in one process…")
+        budget = AliasBudget(_limits(options).max_alias_expansion_per_run)
+        manifests = _load_manifests(options, stdin, None, budget)
+        with _kept_out_of_collections():
+            return _evaluate_loaded(options, engine, inventory, manifests, progress, budget)
+
+
+def _read_once(read: Callable[[Sequence[GVK]], Sequence[Document]]) -> Callable[[Sequence[GVK]], Sequence[Document]]:
+    """The cluster read once per run: a second reading of the manifests (_AliasOrder) asks for the same kinds
+    and gets the same objects, without asking the cluster (or saying so on stderr) again."""
+    done: dict[tuple[GVK, ...], Sequence[Document]] = {}
+
+    def once(kinds: Sequence[GVK]) -> Sequence[Document]:
+        key = tuple(kinds)
+        if key not in done:
+            done[key] = read(kinds)
+        return done[key]
+
+    return once
 
 
 def _load_manifests(

@@ -9,12 +9,13 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
 from boundary_policy.loading.sources import Source
-from boundary_policy.pipeline import _workload_file
+from boundary_policy.pipeline import _read_once, _workload_file
 from boundary_policy.workers import (
     AUTO,
     MAX_JOBS,
@@ -263,3 +264,51 @@ def test_yaml_aliases_spend_the_run_budget_as_in_one_process(tmp_path: Path, pod
     assert (two.returncode, two.stdout) == (one.returncode, one.stdout), (one.stderr, two.stderr)
     refused = [f for f in json.loads(one.stdout)["findings"] if "aliases" in f["message"]]
     assert len(refused) == (0 if pods + config_maps <= 6 else pods + config_maps - 10), refused
+
+
+def _over_the_alias_budget(directory: Path) -> None:
+    """Workloads enough for two workers, and aliases over the run's budget: 6 Pods left to the workers, then 6
+    ConfigMaps read in the parent (so that one process would refuse other documents: _AliasOrder)."""
+    _workloads(directory, 4, 30)
+    (directory / "a-aliased.yaml").write_text("---\n".join(_aliased_pod(i) for i in range(6)), encoding="utf-8")
+    (directory / "b-config-maps.yaml").write_text(
+        "---\n".join(_aliased_pod(i).replace("kind: Pod", "kind: ConfigMap") for i in range(6)), encoding="utf-8"
+    )
+
+
+@pytest.mark.parametrize("option", ["PATHS", "--constraints"])
+def test_standard_input_is_read_once_when_the_manifests_are_read_again(tmp_path: Path, option: str) -> None:
+    """Reading the manifests a second time (_AliasOrder) cannot read standard input again: with '-' anywhere no
+    file is left to the workers, and what came on standard input counts as it does in one process."""
+    _over_the_alias_budget(tmp_path / "m")
+    inventory = ("--inventory", str(EXAMPLES / "inventory"))
+    args: tuple[str, ...]
+    if option == "PATHS":
+        args = ("eval", "-", str(tmp_path / "m"), *inventory, "-o", "json")
+        stdin = (EXAMPLES / "manifests" / "13-invalid-jail-type.yaml").read_text(encoding="utf-8")
+    else:
+        manifests = (str(tmp_path / "m"), str(EXAMPLES / "manifests"))
+        args = ("eval", *manifests, *inventory, "--constraints", "-", "-o", "json")
+        bundled = (ROOT / "gatekeeper" / "constraints" / "bnd001.yaml").read_text(encoding="utf-8")
+        stdin = bundled.replace("enforcementAction: deny", "enforcementAction: warn")
+    one, two = run(*args, "--jobs", "1", stdin=stdin), run(*args, "--jobs", "2", stdin=stdin)
+    assert (two.returncode, two.stdout) == (one.returncode, one.stdout), (one.stderr, two.stderr)
+    bnd001 = [f for f in json.loads(one.stdout)["findings"] if f["rule"] == "BND001"]
+    if option == "PATHS":
+        assert any(f["file"] == "<stdin>" for f in bnd001), bnd001
+    else:
+        assert bnd001 and {f["severity"] for f in bnd001} == {"warning"}, bnd001
+
+
+def test_the_cluster_is_read_once_per_run() -> None:
+    """When the manifests are read again (_AliasOrder), the cluster inventory read for the first evaluation is
+    used again: not asked for twice, nor reported twice on stderr."""
+    calls: list[tuple[object, ...]] = []
+
+    def read(kinds: Sequence[object]) -> list[object]:
+        calls.append(tuple(kinds))
+        return []
+
+    once = _read_once(read)  # type: ignore[arg-type]
+    assert once([("", "v1", "Node")]) == once([("", "v1", "Node")]) == []
+    assert calls == [(("", "v1", "Node"),)]
