@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from boundary_policy.loading import load_paths
-from boundary_policy.loading.hcl import HclError, Unknown, parse_hcl
+from boundary_policy.loading.hcl import MAX_HCL_CHARACTERS, HclError, Unknown, parse_hcl
 from boundary_policy.loading.terraform import (
     DERIVED_ANNOTATION,
     NO_WORKLOAD_RULE,
@@ -107,6 +107,8 @@ def test_a_number_no_float_holds_is_not_infinity() -> None:
         ('resource "a" "b" {\n  x = \n}\n', 2),
         ("a = 1\na = 2\n", 2),
         ("x = {\n k = 1\n k = 2\n}\n", 3),
+        ("locals {\n  x = <<EOT\n" + "\n" * 32_000, 2),  # unclosed: found before the parser's quadratic pattern
+        ("locals {\n  x = <<-EOT\n  a\n  EOF\n}\n", 2),
     ],
 )
 def test_invalid_hcl_is_an_error_with_a_line(text: str, line: int) -> None:
@@ -550,3 +552,84 @@ resource "kubernetes_manifest" "broken" {
     assert result.problems == []
     (note,) = [n for n in result.notes if n.rule == UNKNOWN_RULE]
     assert "manifest = var.manifest is unknown" in note.message and note.severity == "warning"
+
+
+def test_annotations_written_as_an_expression_are_a_warning_and_take_the_module_s(tmp_path: Path) -> None:
+    """The whole annotations map as an expression (merge, a variable) may hold the boundary-policy/ annotations:
+    a warning says it is unknown; with a module that runs Boundary, the derived annotations take its place (it
+    used to end the module with an AssertionError)."""
+    metadata = 'annotations = merge(local.common, { "example.com/owner" = "me" })'
+    common = 'locals {\n  common = { "app" = "ws" }\n}'
+    result = _load(tmp_path, AGENT, MODULE, common, _deployment(template_metadata=metadata))
+    assert not result.problems
+    annotations = _pod(result.documents[0])["metadata"]["annotations"]
+    assert annotations["boundary-policy/container"] == "dev"
+    (unknown,) = [n for n in result.notes if n.rule == UNKNOWN_RULE]
+    assert unknown.message.startswith("Deployment ws: spec.template.metadata.annotations is 'merge(local.common")
+
+
+def test_a_namespace_s_pod_security_labels_as_an_expression_are_a_warning(tmp_path: Path) -> None:
+    text = """
+resource "kubernetes_namespace_v1" "a" {
+  metadata {
+    name   = "a"
+    labels = { "pod-security.kubernetes.io/enforce" = var.level }
+  }
+}
+resource "kubernetes_namespace_v1" "b" {
+  metadata {
+    name   = "b"
+    labels = merge(local.common, { team = "b" })
+  }
+}
+resource "kubernetes_namespace_v1" "c" {
+  metadata {
+    name   = "c"
+    labels = { team = var.team }
+  }
+}
+"""
+    notes = [n for n in _load(tmp_path, text).notes if n.rule == UNKNOWN_RULE]
+    assert [(n.line, n.message.split(" is ")[0]) for n in notes] == [
+        (5, 'Namespace a: metadata.labels["pod-security.kubernetes.io/enforce"]'),
+        (11, "Namespace b: metadata.labels"),
+    ]
+
+
+def test_a_reader_error_ends_its_own_module_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An internal error while reading one directory's Terraform is a problem on that directory's file; the other
+    directories are read (one used to hide them all, and be reported on the first .tf file of the run)."""
+    from boundary_policy.loading import terraform
+
+    real = terraform._read_module
+
+    def failing(sources: list[tuple[str, str]]) -> Any:
+        if "broken" in sources[0][0]:
+            raise AssertionError
+        return real(sources)
+
+    monkeypatch.setattr(terraform, "_read_module", failing)
+    for name in ("a-ok", "broken", "z-ok"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "main.tf").write_text(AGENT + _deployment(), encoding="utf-8")
+    result = load_paths([str(tmp_path)], cwd=tmp_path)
+    assert sorted(d.file for d in result.documents) == ["a-ok/main.tf", "z-ok/main.tf"]
+    (problem,) = result.problems
+    assert problem.file == "broken/main.tf"
+    assert problem.message == "internal error while reading the Terraform module of this file: AssertionError"
+
+
+def test_an_integer_too_long_for_python_is_a_placeholder(tmp_path: Path) -> None:
+    result = _load(tmp_path, "locals {\n  x = " + "1" * 5000 + "\n}\n", AGENT, _deployment())
+    assert not result.problems and len(result.documents) == 1
+
+
+def test_heredocs_that_close_and_markers_in_comments_are_fine() -> None:
+    body = parse_hcl("# x = <<EOT\nlocals {\n  x = <<-EOT\n    a <<EOF\n    EOF\n  EOT\n}\n")
+    assert body.blocks_of("locals")
+
+
+def test_a_terraform_file_too_large_to_parse_in_time_is_not_read() -> None:
+    with pytest.raises(HclError) as raised:
+        parse_hcl("# padding\n" * (MAX_HCL_CHARACTERS // 10 + 1))
+    assert "not read" in raised.value.message

@@ -16,7 +16,17 @@ from typing import Any
 
 from boundary_policy.errors import BoundaryPolicyError
 
-__all__ = ["Attribute", "Block", "Body", "Expr", "HclError", "Unknown", "iter_unknowns", "parse_hcl"]
+__all__ = [
+    "MAX_HCL_CHARACTERS",
+    "Attribute",
+    "Block",
+    "Body",
+    "Expr",
+    "HclError",
+    "Unknown",
+    "iter_unknowns",
+    "parse_hcl",
+]
 
 
 class HclError(BoundaryPolicyError):
@@ -77,11 +87,22 @@ class Block:
     line: int
 
 
+MAX_HCL_CHARACTERS = 2**20
+"""A larger .tf file is not parsed: python-hcl2 takes about 20 s and 200 MB per MiB (Coder templates are far
+smaller), which the 16 MiB bound on every file does not keep within a run's time."""
+
+# A heredoc's opening marker ends its line (`x = <<EOT`, `<<-EOT`); outside comments.
+_HEREDOC_OPENER = re.compile(r"^(?![ \t]*(?:#|//)).*<<-?([A-Za-z_][\w-]*)[ \t]*\r?$", re.MULTILINE)
+
+
 def parse_hcl(text: str) -> Body:
     """The top-level body of one file; raises HclError for text Terraform would not parse."""
     import hcl2
     from lark.exceptions import LarkError, UnexpectedInput
 
+    if len(text) > MAX_HCL_CHARACTERS:
+        raise HclError(None, f"more than {MAX_HCL_CHARACTERS} characters: a Terraform file this large is not read")
+    _closed_heredocs(text)
     try:
         tree = hcl2.parses_to_tree(text)
     except UnexpectedInput as error:
@@ -93,6 +114,16 @@ def parse_hcl(text: str) -> Body:
         return walker.body(_children(tree)[0])
     except RecursionError:
         raise HclError(None, "invalid HCL: nested too deeply") from None
+
+
+def _closed_heredocs(text: str) -> None:
+    """Every heredoc ends: python-hcl2's pattern for one takes time quadratic in the blank lines after an opening
+    marker that is never closed (32,000 of them: 13 s), so that is found here first."""
+    for opener in _HEREDOC_OPENER.finditer(text):
+        marker = re.escape(opener.group(1))
+        if not re.compile(rf"^[ \t]*{marker}[ \t]*\r?$", re.MULTILINE).search(text, opener.end()):
+            line = text.count("\n", 0, opener.start()) + 1
+            raise HclError(line, f"heredoc <<{opener.group(1)} is never closed (no line {opener.group(1)} after it)")
 
 
 def _syntax_error(error: Any) -> HclError:
@@ -225,8 +256,12 @@ class _Walker:
             return Unknown(self.source(tree).strip())
         return self.expr(inner[0])
 
-    def _int_lit(self, tree: Any) -> int:
-        return int(str(_tokens(tree)[0]))
+    def _int_lit(self, tree: Any) -> int | Unknown:
+        text = str(_tokens(tree)[0])
+        try:
+            return int(text)
+        except ValueError:  # more digits than Python converts (4,300): Terraform keeps it exact
+            return Unknown(self.source(tree).strip())
 
     def _float_lit(self, tree: Any) -> float | int | Unknown:
         number = float(str(_tokens(tree)[0]))

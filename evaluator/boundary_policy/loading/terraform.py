@@ -92,7 +92,16 @@ def read_terraform(sources: Sequence[tuple[str, str]]) -> Iterator[Document | Lo
     for file, text in sources:
         by_directory.setdefault(str(PurePosixPath(file).parent), []).append((file, text))
     for files in by_directory.values():
-        yield from _read_module(files)
+        # As for YAML, a reader bug must not end the run, nor hide the other modules: it ends this module only.
+        try:
+            read = list(_read_module(files))
+        except Exception as error:
+            detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+            yield LoadProblem(
+                files[0][0], None, f"internal error while reading the Terraform module of this file: {detail}"
+            )
+            continue
+        yield from read
 
 
 def _read_module(sources: list[tuple[str, str]]) -> Iterator[Document | LoadProblem | LoadNote]:
@@ -116,6 +125,7 @@ def _read_module(sources: list[tuple[str, str]]) -> Iterator[Document | LoadProb
                 continue
             if block.labels[0] in OTHER_RESOURCES:
                 built = build_object(block, resolver.resolve)
+                yield from _namespace_notes(file, built)
                 others.append(Document(built.obj, file, block.line, built.lines))
             elif block.labels[0] in WORKLOAD_RESOURCES:
                 built = build_object(block, resolver.resolve)
@@ -139,6 +149,7 @@ def _read_module(sources: list[tuple[str, str]]) -> Iterator[Document | LoadProb
                 elif manifest.obj["kind"] in _WORKLOAD_KINDS:
                     workloads.append(_Workload(file, block.line, manifest, _agent_containers(manifest)))
                 else:
+                    yield from _namespace_notes(file, manifest)
                     others.append(Document(manifest.obj, file, block.line, manifest.lines))
     signals, undecided = find_signals(files, agents)
     for expr in undecided:
@@ -334,8 +345,10 @@ def _derive(workload: _Workload, index: int, signals: list[BoundarySignal]) -> I
     first = signals[0]
     line = first.line if first.file == workload.file else built.lines.get(metadata_path, workload.line)
     parent = _ensure(built, metadata_path, workload.line)
-    existing = parent.setdefault("annotations", {})
-    assert isinstance(existing, dict)
+    existing = parent.get("annotations")
+    if not isinstance(existing, dict):
+        # Written as an expression (merge(...), var.x): unknown offline, and reported so (_unknown_notes).
+        existing = parent["annotations"] = {}
     built.lines.setdefault((*metadata_path, "annotations"), line)
     derived = {**wanted, DERIVED_ANNOTATION: "; ".join(dict.fromkeys(s.description for s in signals))}
     for key, value in derived.items():
@@ -379,7 +392,8 @@ def _relevant(kind: str, path: JSONPath) -> bool:
         return False
     rest = path[len(template) :]
     if rest[:2] in (("metadata", "annotations"), ("metadata", "labels")):
-        return len(rest) > 2 and isinstance(rest[2], str) and rest[2].startswith(_ANNOTATION_PREFIXES)
+        # The whole map written as an expression may hold any of them.
+        return len(rest) == 2 or (isinstance(rest[2], str) and rest[2].startswith(_ANNOTATION_PREFIXES))
     if rest[:1] != ("spec",) or len(rest) < 2:
         return False
     if rest[1] in _POD_FIELDS:
@@ -392,23 +406,40 @@ def _relevant(kind: str, path: JSONPath) -> bool:
 def _unknown_notes(workload: _Workload) -> Iterator[LoadNote]:
     built = workload.built
     kind = str(built.obj["kind"])
-    resource = _resource(built.obj)
     for path, line, unknown in built.unknowns:
         if not _relevant(kind, path):
             continue
         if "env" in path and not _boundary_env(built.obj, path):
             continue
-        field_name = _dotted(path)
-        yield LoadNote(
-            workload.file,
-            line,
-            UNKNOWN_RULE,
-            "warning",
-            f"{resource.kind} {resource.name}: {field_name} is {unknown.text!r}, unknown until Terraform runs; the "
-            "rules read the placeholder as a value that matches nothing, so their verdict on this field may be "
-            "wrong. Check it with the value the workspace gets, or write it in the template.",
-            resource,
-        )
+        yield _unknown_note(workload.file, line, built, path, unknown)
+
+
+def _namespace_notes(file: str, built: Built) -> Iterator[LoadNote]:
+    """A Namespace's labels written as an expression: its Pod Security labels decide BND050 for its pods."""
+    if built.obj.get("kind") != "Namespace":
+        return
+    for path, line, unknown in built.unknowns:
+        if path == ("metadata", "labels") or (
+            path[:2] == ("metadata", "labels") and str(path[2]).startswith(_POD_SECURITY_PREFIX)
+        ):
+            yield _unknown_note(file, line, built, path, unknown)
+
+
+_POD_SECURITY_PREFIX = "pod-security.kubernetes.io/"
+
+
+def _unknown_note(file: str, line: int, built: Built, path: JSONPath, unknown: Unknown) -> LoadNote:
+    resource = _resource(built.obj)
+    return LoadNote(
+        file,
+        line,
+        UNKNOWN_RULE,
+        "warning",
+        f"{resource.kind} {resource.name}: {_dotted(path)} is {unknown.text!r}, unknown until Terraform runs; the "
+        "rules read the placeholder as a value that matches nothing, so their verdict on this field may be "
+        "wrong. Check it with the value the workspace gets, or write it in the template.",
+        resource,
+    )
 
 
 def _boundary_env(obj: JSON, path: JSONPath) -> bool:
