@@ -13,6 +13,7 @@ from boundary_policy.loading.terraform import (
     DERIVED_ANNOTATION,
     NO_WORKLOAD_RULE,
     NOT_VISIBLE_RULE,
+    OVERRIDE_RULE,
     UNKNOWN_RULE,
 )
 from boundary_policy.model import Document
@@ -633,3 +634,13 @@ def test_a_terraform_file_too_large_to_parse_in_time_is_not_read() -> None:
     with pytest.raises(HclError) as raised:
         parse_hcl("# padding\n" * (MAX_HCL_CHARACTERS // 10 + 1))
     assert "not read" in raised.value.message
+
+
+def test_an_override_file_is_not_read_and_says_so(tmp_path: Path) -> None:
+    (tmp_path / "main_override.tf").write_text(
+        'resource "kubernetes_pod_v1" "ws" {\n  spec {\n    scheduler_name = "fargate-scheduler"\n  }\n}\n',
+        encoding="utf-8",
+    )
+    result = _load(tmp_path, AGENT, _deployment())
+    assert [d.file for d in result.documents] == ["main.tf"]
+    assert [(n.file, n.rule, n.severity) for n in result.notes] == [("main_override.tf", OVERRIDE_RULE, "warning")]

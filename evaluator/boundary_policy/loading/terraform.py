@@ -37,6 +37,7 @@ __all__ = [
     "DERIVED_ANNOTATION",
     "NOT_VISIBLE_RULE",
     "NO_WORKLOAD_RULE",
+    "OVERRIDE_RULE",
     "TERRAFORM_SUFFIX",
     "UNKNOWN_RULE",
     "read_terraform",
@@ -52,6 +53,7 @@ DERIVED_ANNOTATION = "boundary-policy/derived-from"
 UNKNOWN_RULE = "tf-unknown-value"
 NOT_VISIBLE_RULE = "tf-boundary-not-visible"
 NO_WORKLOAD_RULE = "tf-boundary-without-workload"
+OVERRIDE_RULE = "tf-override-not-merged"
 
 BOUNDARY_ENV = {
     "BOUNDARY_JAIL_TYPE",
@@ -107,6 +109,16 @@ def read_terraform(sources: Sequence[tuple[str, str]]) -> Iterator[Document | Lo
 def _read_module(sources: list[tuple[str, str]]) -> Iterator[Document | LoadProblem | LoadNote]:
     files: list[tuple[str, Body]] = []
     for file, text in sources:
+        if _is_override(file):
+            yield LoadNote(
+                file,
+                1,
+                OVERRIDE_RULE,
+                "warning",
+                "Terraform merges an override file into the resources it names, which boundary-policy does not: this "
+                "file is not read, and those resources are checked as the other files write them",
+            )
+            continue
         try:
             files.append((file, parse_hcl(text)))
         except HclError as error:
@@ -168,6 +180,11 @@ def _read_module(sources: list[tuple[str, str]]) -> Iterator[Document | LoadProb
         yield from _unknown_notes(workload)
         obj = workload.built.obj
         yield Document(obj, workload.file, workload.line, workload.built.lines)
+
+
+def _is_override(file: str) -> bool:
+    name = PurePosixPath(file).name
+    return name == "override.tf" or name.endswith("_override.tf")
 
 
 def _file_of(files: list[tuple[str, Body]], expr: Expr) -> str:
