@@ -11,6 +11,7 @@ from boundary_policy.loading import load_paths
 from boundary_policy.loading.hcl import MAX_HCL_CHARACTERS, HclError, Unknown, parse_hcl
 from boundary_policy.loading.terraform import (
     DERIVED_ANNOTATION,
+    MODULE_RULE,
     NO_WORKLOAD_RULE,
     NOT_VISIBLE_RULE,
     OVERRIDE_RULE,
@@ -644,3 +645,11 @@ def test_an_override_file_is_not_read_and_says_so(tmp_path: Path) -> None:
     result = _load(tmp_path, AGENT, _deployment())
     assert [d.file for d in result.documents] == ["main.tf"]
     assert [(n.file, n.rule, n.severity) for n in result.notes] == [("main_override.tf", OVERRIDE_RULE, "warning")]
+
+
+def test_a_module_from_elsewhere_is_reported_as_not_read(tmp_path: Path) -> None:
+    remote = 'module "ws_pod" {\n  source = "git::https://example.com/ws-pod.git?ref=v1"\n}\n'
+    local = 'module "local" {\n  source = "./modules/pod"\n}\n'
+    result = _load(tmp_path, AGENT, MODULE, remote, local, _deployment())
+    notes = [n for n in result.notes if n.rule == MODULE_RULE]
+    assert [(n.severity, n.message.split(":")[0]) for n in notes] == [("warning", 'module "ws_pod" (git')]

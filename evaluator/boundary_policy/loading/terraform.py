@@ -35,6 +35,7 @@ __all__ = [
     "BOUNDARY_ENV",
     "CONTAINER_ANNOTATION",
     "DERIVED_ANNOTATION",
+    "MODULE_RULE",
     "NOT_VISIBLE_RULE",
     "NO_WORKLOAD_RULE",
     "OVERRIDE_RULE",
@@ -54,6 +55,7 @@ UNKNOWN_RULE = "tf-unknown-value"
 NOT_VISIBLE_RULE = "tf-boundary-not-visible"
 NO_WORKLOAD_RULE = "tf-boundary-without-workload"
 OVERRIDE_RULE = "tf-override-not-merged"
+MODULE_RULE = "tf-module-not-read"
 
 BOUNDARY_ENV = {
     "BOUNDARY_JAIL_TYPE",
@@ -163,6 +165,7 @@ def _read_module(sources: list[tuple[str, str]]) -> Iterator[Document | LoadProb
                 else:
                     yield from _namespace_notes(file, manifest)
                     others.append(Document(manifest.obj, file, block.line, manifest.lines))
+    yield from _unread_modules(files)
     signals, undecided = find_signals(files, agents)
     for expr in undecided:
         file = _file_of(files, expr)
@@ -180,6 +183,29 @@ def _read_module(sources: list[tuple[str, str]]) -> Iterator[Document | LoadProb
         yield from _unknown_notes(workload)
         obj = workload.built.obj
         yield Document(obj, workload.file, workload.line, workload.built.lines)
+
+
+def _unread_modules(files: list[tuple[str, Body]]) -> Iterator[LoadNote]:
+    """Modules from elsewhere than Coder's registry or this repository: what they create is never seen here."""
+    for file, body in files:
+        for block in body.blocks_of("module"):
+            source = block.body.attributes.get("source")
+            value = source.expr.value if source is not None else None
+            if isinstance(value, str) and not value.startswith(_READ_SOURCES):
+                name = block.labels[0] if block.labels else ""
+                yield LoadNote(
+                    file,
+                    block.line,
+                    MODULE_RULE,
+                    "warning",
+                    f'module "{name}" ({value}) is not read: Kubernetes objects it creates are not checked; check '
+                    "them where they are written, or as the manifests Terraform plans",
+                )
+
+
+# Coder's registry (apps and agent modules, read for Boundary: coder_template.py) and paths in this repository
+# (read as directories of their own when among the paths given).
+_READ_SOURCES = ("registry.coder.com/", "./", "../")
 
 
 def _is_override(file: str) -> bool:
