@@ -60,8 +60,9 @@ def test_display_paths_are_relative_to_the_working_directory(tmp_path: Path) -> 
     result = load_paths(
         ["./m/", str(cwd / "m" / "a.yaml"), "../elsewhere/b.yaml", str(tmp_path / "elsewhere")], cwd=cwd
     )
-    # the same file named twice is read once
+    # the same file named twice is read once, and its directory, named after it, is not "without manifests"
     assert names(result) == [("m/a.yaml", "a"), ("../elsewhere/b.yaml", "b")]
+    assert problems(result) == []
     assert load_paths(["."], cwd=cwd / "m").documents[0].file == "a.yaml"
     assert load_paths([str(tmp_path / "elsewhere")], cwd=cwd).documents[0].file == f"{tmp_path}/elsewhere/b.yaml"
 

@@ -120,12 +120,13 @@ def _walk_root(
     root: Path, display: str, max_bytes: int, seen: set[tuple[int, int]], skip: Skip | None = None
 ) -> Iterator[Source | Unreadable | LoadProblem | LoadNote]:
     found = False
-    for item in _walk(root, root.resolve(), display.rstrip("/"), {root.resolve()}, max_bytes, seen, skip):
+    again: list[str] = []  # manifests read already through another path given (a file and its directory)
+    for item in _walk(root, root.resolve(), display.rstrip("/"), {root.resolve()}, max_bytes, seen, skip, again):
         found = True
         if isinstance(item, Source) and _hidden_below(item.file, display.rstrip("/")):
             item = replace(item, hidden=True)
         yield item
-    if not found:
+    if not found and not again:
         message = f"no manifests found under {display} (no .yaml, .yml, .json or .tf files)"
         yield LoadProblem(display, None, message)
 
@@ -144,6 +145,7 @@ def _walk(
     max_bytes: int,
     seen: set[tuple[int, int]],
     skip: Skip | None = None,
+    again: list[str] | None = None,
 ) -> Iterator[Source | Unreadable | LoadProblem | LoadNote]:
     try:
         entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
@@ -177,12 +179,14 @@ def _walk(
             continue
         if is_dir:
             real = path.resolve()
-            yield from _walk(path, real_root, shown, active | {real}, max_bytes, seen, skip)
+            yield from _walk(path, real_root, shown, active | {real}, max_bytes, seen, skip, again)
         elif info is not None:
             if not stat.S_ISREG(info.st_mode):
                 yield LoadProblem(shown, None, "not a regular file; skipped")
             elif _first_visit(info, seen):
                 yield _read_file(path, shown, max_bytes)
+            elif again is not None:
+                again.append(shown)
 
 
 def _read_file(path: Path, display: str, max_bytes: int) -> Source | Unreadable:
