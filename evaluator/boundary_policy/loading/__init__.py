@@ -185,11 +185,7 @@ def _load(
         else:
             yield from _read(source, limits, budget)
     if terraform:
-        try:
-            yield from read_terraform(terraform)
-        except Exception as error:  # as for YAML: a reader bug must not end the run
-            message = f"internal error while reading Terraform: {type(error).__name__}: {error}"
-            yield LoadProblem(terraform[0][0], None, message)
+        yield from read_terraform(terraform)  # a reader bug ends its own module only, as a LoadProblem
 
 
 def _read(source: Source, limits: LoadLimits, budget: AliasBudget) -> Iterator[Document | LoadProblem]:
