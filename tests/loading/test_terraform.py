@@ -111,6 +111,8 @@ def test_a_number_no_float_holds_is_not_infinity() -> None:
         ("x = {\n k = 1\n k = 2\n}\n", 3),
         ("locals {\n  x = <<EOT\n" + "\n" * 32_000, 2),  # unclosed: found before the parser's quadratic pattern
         ("locals {\n  x = <<-EOT\n  a\n  EOF\n}\n", 2),
+        ("locals {\n  y = 1\n  x = " + "[" * 2_000 + "]" * 2_000 + "\n}\n", 3),  # nested too deeply
+        ('locals {\n  x = "abc\n  y = 1\n}\n', 2),  # an unclosed string
     ],
 )
 def test_invalid_hcl_is_an_error_with_a_line(text: str, line: int) -> None:
@@ -124,6 +126,9 @@ def test_invalid_hcl_is_a_load_problem_and_other_files_still_load(tmp_path: Path
     result = _load(tmp_path, AGENT, _deployment())
     assert [d.obj["kind"] for d in result.documents] == ["Deployment"]
     assert [(p.file, p.message.split(":")[0]) for p in result.problems] == [("broken.tf", "invalid HCL")]
+    (tmp_path / "broken.tf").write_bytes(b'locals {\n  x = "a\x00"\n}\n')
+    (problem,) = _load(tmp_path, AGENT, _deployment()).problems
+    assert (problem.line, problem.message) == (2, "binary file (NUL byte at offset 17), not HCL")
 
 
 def test_provider_mapping_blocks_lists_and_values(tmp_path: Path) -> None:
@@ -590,11 +595,18 @@ resource "kubernetes_namespace_v1" "c" {
     labels = { team = var.team }
   }
 }
+resource "kubernetes_namespace_v1" "d" {
+  metadata {
+    name   = "d"
+    labels = { "${var.pss}/enforce" = "restricted" }
+  }
+}
 """
     notes = [n for n in _load(tmp_path, text).notes if n.rule == UNKNOWN_RULE]
     assert [(n.line, n.message.split(" is ")[0]) for n in notes] == [
         (5, 'Namespace a: metadata.labels["pod-security.kubernetes.io/enforce"]'),
         (11, "Namespace b: metadata.labels"),
+        (23, "Namespace d: a key of metadata.labels"),
     ]
 
 
@@ -653,3 +665,60 @@ def test_a_module_from_elsewhere_is_reported_as_not_read(tmp_path: Path) -> None
     result = _load(tmp_path, AGENT, MODULE, remote, local, _deployment())
     notes = [n for n in result.notes if n.rule == MODULE_RULE]
     assert [(n.severity, n.message.split(":")[0]) for n in notes] == [("warning", 'module "ws_pod" (git')]
+
+
+def test_locals_in_map_keys_are_substituted_and_other_keys_are_warnings(tmp_path: Path) -> None:
+    """A key written as an expression: `"${local.bp}/container"` is the annotation the rules read once the local
+    is substituted (it used to stay a placeholder, a silent pass); a key only Terraform knows is a warning where
+    the rules read its map."""
+    text = """
+locals {
+  bp   = "boundary-policy"
+  mode = "jail-type"
+}
+resource "kubernetes_pod_v1" "ws" {
+  metadata {
+    name = "ws"
+    annotations = {
+      "${local.bp}/container" = "dev"
+      (local.mode)            = "nsjail"
+      "${var.prefix}/extra"   = "x"
+    }
+    labels = { (var.team_label) = "a" }
+  }
+  spec {
+    node_selector = { "${var.pool_label}" = "bottlerocket" }
+    container {
+      name = "dev"
+      resources {
+        limits = { "${var.resource}" = "1" }
+      }
+    }
+  }
+}
+"""
+    result = _load(tmp_path, text)
+    (document,) = result.documents
+    metadata = document.obj["metadata"]
+    assert metadata["annotations"] == {
+        "boundary-policy/container": "dev",
+        "jail-type": "nsjail",
+        "${var.prefix}/extra": "x",
+    }
+    assert document.line_of(("metadata", "annotations", "boundary-policy/container")) == 10
+    notes = [(n.line, n.message.split(", unknown")[0]) for n in result.notes if n.rule == UNKNOWN_RULE]
+    assert notes == [
+        (12, "Pod ws: a key of metadata.annotations is '${var.prefix}/extra'"),
+        (14, "Pod ws: a key of metadata.labels is 'var.team_label'"),
+        (17, "Pod ws: a key of spec.nodeSelector is '${var.pool_label}'"),
+    ]
+
+
+def test_terraform_json_is_said_to_be_unread_and_tfvars_json_is_not_a_manifest(tmp_path: Path) -> None:
+    (tmp_path / "extra.tf.json").write_text('{"resource": {"kubernetes_pod_v1": {"x": {}}}}', encoding="utf-8")
+    (tmp_path / "terraform.tfvars.json").write_text('{"namespace": "coder"}', encoding="utf-8")
+    result = _load(tmp_path, AGENT, _deployment())
+    assert [document.obj["kind"] for document in result.documents] == ["Deployment"]
+    (problem,) = result.problems
+    assert problem.file == "extra.tf.json"
+    assert problem.message.startswith("Terraform's JSON syntax (.tf.json) is not read, so the Kubernetes objects")

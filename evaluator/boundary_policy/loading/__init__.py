@@ -15,7 +15,12 @@ from typing import BinaryIO
 from boundary_policy.loading.convert import AliasBudget
 from boundary_policy.loading.documents import read_documents
 from boundary_policy.loading.sources import MANIFEST_SUFFIXES, STDIN, Skip, Source, Unreadable, iter_sources
-from boundary_policy.loading.terraform import TERRAFORM_SUFFIX, read_terraform
+from boundary_policy.loading.terraform import (
+    TERRAFORM_JSON_MESSAGE,
+    TERRAFORM_JSON_SUFFIX,
+    TERRAFORM_SUFFIX,
+    read_terraform,
+)
 from boundary_policy.model import Document, LoadNote, LoadProblem
 
 __all__ = [
@@ -180,6 +185,8 @@ def _load(
             yield source.problem
         elif source.file.lower().endswith(TERRAFORM_SUFFIX):
             terraform.append((source.file, source.text))
+        elif source.file.lower().endswith(TERRAFORM_JSON_SUFFIX):
+            yield LoadProblem(source.file, None, TERRAFORM_JSON_MESSAGE)
         elif defer is not None and (documents := defer(source)) is not None:
             yield Deferred(source, documents)
         else:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +23,7 @@ __all__ = [
     "Expr",
     "HclError",
     "Unknown",
-    "iter_unknowns",
+    "key_text",
     "parse_hcl",
 ]
 
@@ -56,11 +55,14 @@ class Unknown:
 
 @dataclass(frozen=True)
 class Expr:
-    """An expression's value (str, int, float, bool, None, Unknown, list[Expr] or dict[str, Expr]) and its line."""
+    """An expression's value (str, int, float, bool, None, Unknown, list[Expr] or dict[str, Expr]) and its line.
+    An object's keys written as expressions Terraform alone knows are `unknown_keys`: each key as it stands in
+    `value` (its placeholder) with its Unknown, so that locals can still be substituted in them."""
 
     value: Any
     line: int
     text: str = ""
+    unknown_keys: tuple[tuple[str, Unknown], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,7 +115,7 @@ def parse_hcl(text: str) -> Body:
     try:
         return walker.body(_children(tree)[0])
     except RecursionError:
-        raise HclError(None, "invalid HCL: nested too deeply") from None
+        raise HclError(walker.last_line or None, "invalid HCL: nested too deeply") from None
 
 
 def _closed_heredocs(text: str) -> None:
@@ -196,6 +198,7 @@ def _unescape(value: str) -> str:
 class _Walker:
     def __init__(self, text: str) -> None:
         self.text = text
+        self.last_line: int | None = None  # of the expression read last: where nesting too deep is reported
 
     def source(self, tree: Any) -> str:
         meta = tree.meta
@@ -242,7 +245,7 @@ class _Walker:
 
     def expr(self, tree: Any) -> Expr:
         kind = str(tree.data)
-        line = self.line(tree)
+        line = self.last_line = self.line(tree)
         handler = getattr(self, f"_{kind}", None)
         if handler is None:
             # conditionals, operators, function calls, for expressions, splats: only Terraform knows
@@ -288,17 +291,21 @@ class _Walker:
     def _tuple(self, tree: Any) -> list[Expr]:
         return [self.expr(child) for child in _children(tree)]
 
-    def _object(self, tree: Any) -> dict[str, Expr]:
+    def _object(self, tree: Any) -> Expr:
         result: dict[str, Expr] = {}
+        unknown_keys: list[tuple[str, Unknown]] = []
         for element in _children(tree):
             key_tree, value_tree = _children(element)
             key = self.object_key(key_tree)
+            if isinstance(key, Unknown):
+                unknown_keys.append((key.placeholder, key))
+                key = key.placeholder
             if key in result:
                 raise HclError(self.line(element), f"duplicate object key {key!r}")
             result[key] = self.expr(value_tree)
-        return result
+        return Expr(result, self.line(tree), self.source(tree), tuple(unknown_keys))
 
-    def object_key(self, tree: Any) -> str:
+    def object_key(self, tree: Any) -> str | Unknown:
         (inner,) = _children(tree) or [None]
         if inner is None:
             return self.name(tree)  # a keyword used as a key
@@ -307,11 +314,7 @@ class _Walker:
             if str(only.data) == "identifier":
                 return self.name(only)  # a bare key: `app = "x"` means the string "app"
         value = self.expr(inner).value
-        if isinstance(value, Unknown):
-            return value.placeholder
-        if isinstance(value, bool) or value is None:
-            return {True: "true", False: "false", None: "null"}[value]
-        return str(value)
+        return value if isinstance(value, Unknown) else key_text(value)
 
     def _string(self, tree: Any) -> str | Unknown:
         parts: list[str | Unknown] = []
@@ -365,13 +368,8 @@ def _join(parts: list[str | Unknown], written: str) -> str | Unknown:
     return Unknown(written, template=True, parts=tuple(parts))
 
 
-def iter_unknowns(expr: Expr) -> Iterator[Expr]:
-    """Every unknown value inside `expr` (itself, or items of its lists and objects)."""
-    if isinstance(expr.value, Unknown):
-        yield expr
-    elif isinstance(expr.value, list):
-        for item in expr.value:
-            yield from iter_unknowns(item)
-    elif isinstance(expr.value, dict):
-        for item in expr.value.values():
-            yield from iter_unknowns(item)
+def key_text(value: Any) -> str:
+    """An object key's text when written as a known expression (`true = 1` means the key "true")."""
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    return str(value)

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from boundary_policy.loading.hcl import Block, Body, Expr, Unknown
+from boundary_policy.loading.hcl import Block, Body, Expr, Unknown, key_text
 from boundary_policy.model import JSON, JSONPath
 
 __all__ = [
@@ -106,11 +106,13 @@ _NUMERIC = re.compile(r"-?\d+")
 
 @dataclass
 class Built:
-    """The object, the line of each of its fields, and where an unknown value stands in for a real one."""
+    """The object, the line of each of its fields, where an unknown value stands in for a real one, and the maps
+    with a key that only Terraform knows (the map's path, the key's line, the key)."""
 
     obj: dict[str, JSON]
     lines: dict[JSONPath, int] = field(default_factory=dict)
     unknowns: list[tuple[JSONPath, int, Unknown]] = field(default_factory=list)
+    unknown_keys: list[tuple[JSONPath, int, Unknown]] = field(default_factory=list)
 
 
 def camel(name: str) -> str:
@@ -250,10 +252,24 @@ class _Converter:
                 items.append(self.value(item, (*path, index)))
             return items
         if isinstance(value, dict):
+            written = dict(expr.unknown_keys)
             result = {}
             for key, item in value.items():
+                if key in written:
+                    key = self.key(written[key], path, item.line)
                 item = self.resolve(item)
                 self.built.lines[(*path, key)] = item.line
                 result[key] = self.value(item, (*path, key))
             return result
         return value
+
+    def key(self, unknown: Unknown, path: JSONPath, line: int) -> str:
+        """A map key written as an expression: substituted when the template defines it (locals), otherwise its
+        placeholder, noted like an unknown value."""
+        known = self.resolve(Expr(unknown, line)).value
+        if isinstance(known, (list, dict)):  # not a key Terraform takes: noted as written
+            known = unknown
+        if isinstance(known, Unknown):
+            self.built.unknown_keys.append((path, line, known))
+            return known.placeholder
+        return key_text(known)

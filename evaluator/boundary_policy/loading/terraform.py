@@ -39,12 +39,19 @@ __all__ = [
     "NOT_VISIBLE_RULE",
     "NO_WORKLOAD_RULE",
     "OVERRIDE_RULE",
+    "TERRAFORM_JSON_MESSAGE",
+    "TERRAFORM_JSON_SUFFIX",
     "TERRAFORM_SUFFIX",
     "UNKNOWN_RULE",
     "read_terraform",
 ]
 
 TERRAFORM_SUFFIX = ".tf"
+TERRAFORM_JSON_SUFFIX = ".tf.json"
+TERRAFORM_JSON_MESSAGE = (
+    "Terraform's JSON syntax (.tf.json) is not read, so the Kubernetes objects this file declares are not checked: "
+    "write them in a .tf file, or check the manifests the workspace gets"
+)
 CONTAINER_ANNOTATION = "boundary-policy/container"
 JAIL_ANNOTATION = "boundary-policy/jail-type"
 NO_USERNS_ANNOTATION = "boundary-policy/no-user-namespace"
@@ -254,7 +261,11 @@ class _Locals:
                 found = self._deep(self.resolve(self.exprs[name]))
             finally:
                 self.active.discard(name)
-            return expr if isinstance(found.value, Unknown) else Expr(found.value, expr.line, expr.text)
+            return (
+                expr
+                if isinstance(found.value, Unknown)
+                else Expr(found.value, expr.line, expr.text, found.unknown_keys)
+            )
         if value.template and value.parts:
             parts = [self._text(p, expr.line) for p in value.parts]
             if all(isinstance(p, str) for p in parts):
@@ -270,7 +281,7 @@ class _Locals:
             return Expr([self._deep(self.resolve(item)) for item in expr.value], expr.line, expr.text)
         if isinstance(expr.value, dict):
             items = {key: self._deep(self.resolve(item)) for key, item in expr.value.items()}
-            return Expr(items, expr.line, expr.text)
+            return Expr(items, expr.line, expr.text, expr.unknown_keys)
         return expr
 
     def _text(self, part: str | Unknown, line: int) -> str | Unknown:
@@ -455,6 +466,10 @@ def _unknown_notes(workload: _Workload) -> Iterator[LoadNote]:
         if "env" in path and not _boundary_env(built.obj, path):
             continue
         yield _unknown_note(workload.file, line, built, path, unknown)
+    for path, line, unknown in built.unknown_keys:
+        # A key only Terraform knows may be any key of its map: relevant where the whole map is.
+        if _relevant(kind, path):
+            yield _unknown_note(workload.file, line, built, path, unknown, key=True)
 
 
 def _namespace_notes(file: str, built: Built) -> Iterator[LoadNote]:
@@ -466,19 +481,25 @@ def _namespace_notes(file: str, built: Built) -> Iterator[LoadNote]:
             path[:2] == ("metadata", "labels") and str(path[2]).startswith(_POD_SECURITY_PREFIX)
         ):
             yield _unknown_note(file, line, built, path, unknown)
+    for path, line, unknown in built.unknown_keys:
+        if path == ("metadata", "labels"):
+            yield _unknown_note(file, line, built, path, unknown, key=True)
 
 
 _POD_SECURITY_PREFIX = "pod-security.kubernetes.io/"
 
 
-def _unknown_note(file: str, line: int, built: Built, path: JSONPath, unknown: Unknown) -> LoadNote:
+def _unknown_note(
+    file: str, line: int, built: Built, path: JSONPath, unknown: Unknown, *, key: bool = False
+) -> LoadNote:
     resource = _resource(built.obj)
+    what = f"a key of {_dotted(path)}" if key else _dotted(path)
     return LoadNote(
         file,
         line,
         UNKNOWN_RULE,
         "warning",
-        f"{resource.kind} {resource.name}: {_dotted(path)} is {unknown.text!r}, unknown until Terraform runs; the "
+        f"{resource.kind} {resource.name}: {what} is {unknown.text!r}, unknown until Terraform runs; the "
         "rules read the placeholder as a value that matches nothing, so their verdict on this field may be "
         "wrong. Check it with the value the workspace gets, or write it in the template.",
         resource,
