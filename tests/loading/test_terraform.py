@@ -722,3 +722,49 @@ def test_terraform_json_is_said_to_be_unread_and_tfvars_json_is_not_a_manifest(t
     (problem,) = result.problems
     assert problem.file == "extra.tf.json"
     assert problem.message.startswith("Terraform's JSON syntax (.tf.json) is not read, so the Kubernetes objects")
+
+
+def test_a_pod_names_the_config_map_its_template_writes(tmp_path: Path) -> None:
+    """`kubernetes_config_map_v1.boundary.metadata[0].name` is the name the template writes: the mounted Boundary
+    config is found (a placeholder matched no ConfigMap, so the config went unseen, silently)."""
+    text = """
+locals {
+  ns = "coder"
+}
+resource "kubernetes_config_map_v1" "boundary" {
+  count = data.coder_workspace.me.start_count
+  metadata {
+    name      = "boundary-${local.ns}"
+    namespace = local.ns
+  }
+  data = { "config.yaml" = "jail_type: landjail\\n" }
+}
+resource "kubernetes_pod_v1" "ws" {
+  metadata {
+    name      = "ws"
+    namespace = kubernetes_config_map_v1.boundary[0].metadata.0.namespace
+  }
+  spec {
+    container {
+      name = "dev"
+    }
+    volume {
+      name = "boundary"
+      config_map { name = kubernetes_config_map_v1.boundary[0].metadata[0].name }
+    }
+    volume {
+      name = "other"
+      config_map { name = kubernetes_config_map_v1.elsewhere.metadata[0].name }
+    }
+  }
+}
+"""
+    result = _load(tmp_path, text)
+    config_map, pod = result.documents
+    assert pod.obj["metadata"]["namespace"] == "coder"
+    volumes = pod.obj["spec"]["volumes"]
+    assert [v["configMap"]["name"] for v in volumes] == [
+        "boundary-coder",
+        "${kubernetes_config_map_v1.elsewhere.metadata[0].name}",
+    ]
+    assert config_map.obj["metadata"] == {"name": "boundary-coder", "namespace": "coder"}

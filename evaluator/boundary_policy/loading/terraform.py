@@ -14,6 +14,7 @@ writes those annotations itself.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -237,8 +238,16 @@ def _no_instance(body: Body) -> bool:
     return each is not None and each.expr.value in ({}, [])
 
 
+# `kubernetes_config_map_v1.boundary.metadata[0].name` (also `.metadata.0.name`, and `[0]` after a counted
+# resource): how a pod names the ConfigMap, Secret or claim the same template creates.
+_METADATA_REFERENCE = re.compile(
+    r"(kubernetes_[a-z0-9_]+)\.([A-Za-z_][\w-]*)(?:\[0\])?\.metadata(?:\[0\]|\.0)\.(name|namespace)"
+)
+
+
 class _Locals:
-    """`local.<name>` as the template defines it, when that is known offline (cycles stay unknown)."""
+    """`local.<name>` as the template defines it, and the `metadata` name or namespace of a Kubernetes resource it
+    writes, when that is known offline (cycles stay unknown)."""
 
     def __init__(self, files: list[tuple[str, Body]]) -> None:
         self.exprs: dict[str, Expr] = {}
@@ -246,14 +255,28 @@ class _Locals:
             for block in body.blocks_of("locals"):
                 for name, attribute in block.body.attributes.items():
                     self.exprs[name] = attribute.expr
+            for block in body.blocks_of("resource"):
+                for metadata in block.body.blocks_of("metadata") if len(block.labels) == 2 else ():
+                    for field_name in ("name", "namespace"):
+                        if field_name in metadata.body.attributes:
+                            key = ".".join((*block.labels, field_name))
+                            self.exprs[key] = metadata.body.attributes[field_name].expr
         self.active: set[str] = set()
+
+    def _defined(self, value: Unknown) -> str | None:
+        """The name this template defines for a reference: a local, or a resource's metadata field."""
+        if len(value.ref) == 2 and value.ref[0] == "local" and value.ref[1] in self.exprs:
+            return value.ref[1]
+        found = _METADATA_REFERENCE.fullmatch(value.text.replace(" ", ""))
+        key = ".".join(found.groups()) if found else None
+        return key if key in self.exprs else None
 
     def resolve(self, expr: Expr) -> Expr:
         value = expr.value
         if not isinstance(value, Unknown):
             return expr
-        if len(value.ref) == 2 and value.ref[0] == "local" and value.ref[1] in self.exprs:
-            name = value.ref[1]
+        name = self._defined(value)
+        if name is not None:
             if name in self.active:
                 return expr
             self.active.add(name)
