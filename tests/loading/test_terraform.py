@@ -768,3 +768,117 @@ resource "kubernetes_pod_v1" "ws" {
         "${kubernetes_config_map_v1.elsewhere.metadata[0].name}",
     ]
     assert config_map.obj["metadata"] == {"name": "boundary-coder", "namespace": "coder"}
+
+
+_MOUNTED = """
+resource "kubernetes_config_map_v1" "boundary" {
+  for_each = toset(["k"])
+  metadata { name = "boundary" }
+  data = { %s }
+}
+resource "kubernetes_config_map_v1" "unmounted" {
+  metadata { name = "other" }
+  data = { "config.yaml" = var.other }
+}
+resource "kubernetes_pod_v1" "ws" {
+  metadata { name = "ws" }
+  spec {
+    container { name = "dev" }
+    volume {
+      name = "boundary"
+      config_map { name = kubernetes_config_map_v1.boundary["k"].metadata[0].name }
+    }
+    volume {
+      name = "elsewhere"
+      config_map { name = var.config_map }
+    }
+  }
+}
+"""
+
+
+@pytest.mark.parametrize(
+    ("data", "unknown"),
+    [
+        ('"config.yaml" = var.config', 'ConfigMap boundary: data["config.yaml"]'),
+        ('"${var.file}" = "jail_type: landjail"', "ConfigMap boundary: a key of data"),
+    ],
+)
+def test_a_mounted_config_map_s_unknown_data_is_a_warning(tmp_path: Path, data: str, unknown: str) -> None:
+    """The rules read the Boundary config from the ConfigMaps a pod mounts (a for_each one too, and in the
+    namespace the provider gives a resource written without one); what only Terraform knows there, or in the name
+    of a mounted ConfigMap, may change the jail they assume. An unmounted ConfigMap says nothing."""
+    result = _load(tmp_path, _MOUNTED % data)
+    pod = next(d for d in result.documents if d.obj["kind"] == "Pod")
+    assert pod.obj["spec"]["volumes"][0]["configMap"]["name"] == "boundary"
+    notes = [n.message.split(" is ")[0] for n in result.notes if n.rule == UNKNOWN_RULE]
+    assert notes == [unknown, "Pod ws: spec.volumes[1].configMap.name"]
+
+
+def test_a_resource_s_default_namespace_is_what_a_reference_reads(tmp_path: Path) -> None:
+    text = """
+resource "kubernetes_config_map_v1" "cfg" {
+  metadata { name = "cfg" }
+}
+resource "kubernetes_pod_v1" "ws" {
+  metadata {
+    name      = "ws"
+    namespace = kubernetes_config_map_v1.cfg.metadata[0].namespace
+  }
+  spec {
+    container { name = "dev" }
+  }
+}
+"""
+    result = _load(tmp_path, text)
+    assert [d.obj["metadata"]["namespace"] for d in result.documents] == ["default", "default"]
+    assert not [n for n in result.notes if n.rule == UNKNOWN_RULE]
+
+
+def test_unknown_keys_of_a_manifest_s_pod_spec_and_container_are_warnings(tmp_path: Path) -> None:
+    text = """
+resource "kubernetes_manifest" "ws" {
+  manifest = {
+    apiVersion = "v1"
+    kind       = "Pod"
+    metadata   = { name = "ws", namespace = "coder" }
+    spec = {
+      (var.field) = true
+      containers = [{ name = "dev", (var.sc) = { privileged = true } }]
+    }
+  }
+}
+"""
+    notes = [n.message.split(" is ")[0] for n in _load(tmp_path, text).notes if n.rule == UNKNOWN_RULE]
+    assert notes == ["Pod ws: a key of spec", "Pod ws: a key of spec.containers[0]"]
+
+
+def test_keys_terraform_refuses_or_merges(tmp_path: Path) -> None:
+    text = 'locals {\n  t = var.t\n}\nx = {\n  (local.t) = "d"\n  "${local.t}" = "l"\n}\n'
+    merged = parse_hcl(text).attributes["x"].expr.value
+    assert [(key, item.value) for key, item in merged.items()] == [("${local.t}", "l")]  # the last one, as Terraform
+    for key in ("([1, 2])", "(null)"):
+        with pytest.raises(HclError) as raised:
+            parse_hcl(f'x = {{\n  a = 1\n  {key} = "h"\n}}\n')
+        assert (raised.value.line, raised.value.message) == (3, "an object key must be a string, a number or a bool")
+
+
+def test_nested_blocks_too_deep_name_a_line_and_utf16_terraform_says_so(tmp_path: Path) -> None:
+    with pytest.raises(HclError) as raised:
+        parse_hcl("x {\n" * 800 + "}\n" * 800)
+    assert raised.value.line is not None and raised.value.message == "invalid HCL: nested too deeply"
+    (tmp_path / "main.tf").write_bytes("a = 1\n".encode("utf-16"))
+    (problem,) = load_paths([str(tmp_path)], cwd=tmp_path).problems
+    assert problem.message == "file is UTF-16; Terraform files must be UTF-8"
+
+
+def test_locals_that_repeat_each_other_stay_cheap(tmp_path: Path) -> None:
+    """Each local is resolved once, and a string over 64 KiB stays a placeholder: a chain that doubles at every
+    step (`l1 = "${local.l0}${local.l0}"`, ...) took exponential time."""
+    lines = ["locals {", '  l0 = "xy"'] + [f'  l{i} = "${{local.l{i - 1}}}${{local.l{i - 1}}}"' for i in range(1, 40)]
+    container = 'env {\n name = "BOUNDARY_JAIL_TYPE"\n value = local.l39\n }'
+    result = _load(tmp_path, "\n".join([*lines, "}"]), AGENT, _deployment(container=container))
+    (document,) = result.documents
+    value = _pod(document)["spec"]["containers"][0]["env"][0]["value"]
+    assert value == "${local.l39}"  # 2**40 characters: unknown, and said so
+    assert [n.rule for n in result.notes if n.rule == UNKNOWN_RULE] == [UNKNOWN_RULE]

@@ -226,6 +226,7 @@ class _Walker:
         return body
 
     def block(self, tree: Any) -> Block:
+        self.last_line = self.line(tree) or self.last_line
         *heads, inner = _children(tree)
         names = [self.name(h) if str(h.data) != "string" else self.plain_string(h) for h in heads]
         return Block(names[0], tuple(names[1:]), self.body(inner), self.line(tree))
@@ -297,15 +298,20 @@ class _Walker:
         for element in _children(tree):
             key_tree, value_tree = _children(element)
             key = self.object_key(key_tree)
+            if key is None:
+                raise HclError(self.line(element), "an object key must be a string, a number or a bool")
             if isinstance(key, Unknown):
+                # Keys only Terraform knows may turn out equal: as Terraform does then, the last one stays.
                 unknown_keys.append((key.placeholder, key))
                 key = key.placeholder
-            if key in result:
+                result.pop(key, None)
+            elif key in result:
                 raise HclError(self.line(element), f"duplicate object key {key!r}")
             result[key] = self.expr(value_tree)
         return Expr(result, self.line(tree), self.source(tree), tuple(unknown_keys))
 
-    def object_key(self, tree: Any) -> str | Unknown:
+    def object_key(self, tree: Any) -> str | Unknown | None:
+        """The key as written, an Unknown, or None for a value that cannot be a key (null, a collection)."""
         (inner,) = _children(tree) or [None]
         if inner is None:
             return self.name(tree)  # a keyword used as a key
@@ -314,6 +320,8 @@ class _Walker:
             if str(only.data) == "identifier":
                 return self.name(only)  # a bare key: `app = "x"` means the string "app"
         value = self.expr(inner).value
+        if value is None or isinstance(value, (list, dict)):
+            return None
         return value if isinstance(value, Unknown) else key_text(value)
 
     def _string(self, tree: Any) -> str | Unknown:
@@ -368,8 +376,8 @@ def _join(parts: list[str | Unknown], written: str) -> str | Unknown:
     return Unknown(written, template=True, parts=tuple(parts))
 
 
-def key_text(value: Any) -> str:
+def key_text(value: str | int | float | bool) -> str:
     """An object key's text when written as a known expression (`true = 1` means the key "true")."""
-    if isinstance(value, bool) or value is None:
-        return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return str(value)

@@ -267,7 +267,7 @@ class _Converter:
         """A map key written as an expression: substituted when the template defines it (locals), otherwise its
         placeholder, noted like an unknown value."""
         known = self.resolve(Expr(unknown, line)).value
-        if isinstance(known, (list, dict)):  # not a key Terraform takes: noted as written
+        if known is None or isinstance(known, (list, dict)):  # not a key Terraform takes: noted as written
             known = unknown
         if isinstance(known, Unknown):
             self.built.unknown_keys.append((path, line, known))

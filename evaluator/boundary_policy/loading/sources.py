@@ -22,9 +22,9 @@ Skip = Callable[[str, Path, bool], "bool | LoadNote"]
 """(display path, path, is a directory) -> False to read it, True to pass over it (an --exclude), or a note saying
 why it is passed over (a Helm chart); asked for every path named or found that would be read or walked."""
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json", ".tf")
-# Terraform variable values, not objects: skipped in a directory like `terraform.tfvars`.
-NOT_MANIFEST_SUFFIXES = (".tfvars.json",)
 """Files read from a directory: Kubernetes manifests, and Terraform (Coder templates)."""
+NOT_MANIFEST_SUFFIXES = (".tfvars.json",)
+"""Terraform variable values, not objects: passed over in a directory, like `terraform.tfvars`."""
 
 
 @dataclass(frozen=True)
@@ -210,20 +210,22 @@ def _read_stream(stream: BinaryIO, display: str, max_bytes: int) -> Source | Unr
         return Unreadable(LoadProblem(display, None, f"cannot read: {error.strerror or error}"))
     if len(data) > max_bytes:
         return Unreadable(LoadProblem(display, None, _too_large(max_bytes, None)))
-    text = decode(data, "HCL" if display.lower().endswith(".tf") else "YAML or JSON")
+    text = decode(data, terraform=display.lower().endswith(".tf"))
     if isinstance(text, tuple):
         line, message = text
         return Unreadable(LoadProblem(display, line, message))
     return Source(display, text)
 
 
-def decode(data: bytes, syntax: str = "YAML or JSON") -> str | tuple[int, str]:
-    """UTF-8 text (a BOM is dropped), or (line, message) for binary and non-UTF-8 data (the file's `syntax`)."""
+def decode(data: bytes, *, terraform: bool = False) -> str | tuple[int, str]:
+    """UTF-8 text (a BOM is dropped), or (line, message) for binary and non-UTF-8 data."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return 1, "file is UTF-16; Kubernetes manifests must be UTF-8"
+        return 1, f"file is UTF-16; {'Terraform files' if terraform else 'Kubernetes manifests'} must be UTF-8"
     nul = data.find(b"\x00")
     if nul >= 0:
-        return _line_at(data, nul), f"binary file (NUL byte at offset {nul}), not {syntax}"
+        return _line_at(
+            data, nul
+        ), f"binary file (NUL byte at offset {nul}), not {'HCL' if terraform else 'YAML or JSON'}"
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from boundary_policy.loading.coder_template import BoundarySignal, find_signals
-from boundary_policy.loading.hcl import Body, Expr, HclError, Unknown, parse_hcl
+from boundary_policy.loading.hcl import Block, Body, Expr, HclError, Unknown, parse_hcl
 from boundary_policy.loading.kubernetes_provider import (
     MANIFEST_RESOURCE,
     OTHER_RESOURCES,
@@ -135,7 +135,7 @@ def _read_module(sources: list[tuple[str, str]]) -> Iterator[Document | LoadProb
             yield LoadProblem(file, error.line, error.message)
     resolver = _Locals(files)
     workloads: list[_Workload] = []
-    others: list[Document] = []
+    others: list[tuple[str, int, Built]] = []
     agents: list[str] = []
     for file, body in files:
         for block in body.blocks_of("resource"):
@@ -148,7 +148,7 @@ def _read_module(sources: list[tuple[str, str]]) -> Iterator[Document | LoadProb
             if block.labels[0] in OTHER_RESOURCES:
                 built = build_object(block, resolver.resolve)
                 yield from _namespace_notes(file, built)
-                others.append(Document(built.obj, file, block.line, built.lines))
+                others.append((file, block.line, built))
             elif block.labels[0] in WORKLOAD_RESOURCES:
                 built = build_object(block, resolver.resolve)
                 workloads.append(_Workload(file, block.line, built, _agent_containers(built)))
@@ -172,7 +172,7 @@ def _read_module(sources: list[tuple[str, str]]) -> Iterator[Document | LoadProb
                     workloads.append(_Workload(file, block.line, manifest, _agent_containers(manifest)))
                 else:
                     yield from _namespace_notes(file, manifest)
-                    others.append(Document(manifest.obj, file, block.line, manifest.lines))
+                    others.append((file, block.line, manifest))
     yield from _unread_modules(files)
     signals, undecided = find_signals(files, agents)
     for expr in undecided:
@@ -186,7 +186,10 @@ def _read_module(sources: list[tuple[str, str]]) -> Iterator[Document | LoadProb
             "Boundary; if it does, set boundary-policy/ annotations on the agent's pod template",
         )
     yield from _apply_signals(signals, workloads)
-    yield from others
+    mounted = _mounted_config_maps(workloads)
+    for file, line, built in others:
+        yield from _mounted_config_notes(file, built, mounted)
+        yield Document(built.obj, file, line, built.lines)
     for workload in workloads:
         yield from _unknown_notes(workload)
         obj = workload.built.obj
@@ -238,11 +241,13 @@ def _no_instance(body: Body) -> bool:
     return each is not None and each.expr.value in ({}, [])
 
 
-# `kubernetes_config_map_v1.boundary.metadata[0].name` (also `.metadata.0.name`, and `[0]` after a counted
-# resource): how a pod names the ConfigMap, Secret or claim the same template creates.
+# `kubernetes_config_map_v1.boundary.metadata[0].name` (also `.metadata.0.name`, and `[0]` or `["key"]` after a
+# counted or for_each resource): how a pod names the ConfigMap or claim the same template creates.
 _METADATA_REFERENCE = re.compile(
-    r"(kubernetes_[a-z0-9_]+)\.([A-Za-z_][\w-]*)(?:\[0\])?\.metadata(?:\[0\]|\.0)\.(name|namespace)"
+    r"(kubernetes_[a-z0-9_]+)\.([A-Za-z_][\w-]*)(?:\[[^\]]*\])?\.metadata(?:\[0\]|\.0)\.(name|namespace)"
 )
+_MAX_SUBSTITUTED_TEXT = 1 << 16
+"""A string built from locals longer than this stays unknown: locals that repeat each other grow exponentially."""
 
 
 class _Locals:
@@ -256,12 +261,9 @@ class _Locals:
                 for name, attribute in block.body.attributes.items():
                     self.exprs[name] = attribute.expr
             for block in body.blocks_of("resource"):
-                for metadata in block.body.blocks_of("metadata") if len(block.labels) == 2 else ():
-                    for field_name in ("name", "namespace"):
-                        if field_name in metadata.body.attributes:
-                            key = ".".join((*block.labels, field_name))
-                            self.exprs[key] = metadata.body.attributes[field_name].expr
+                self.exprs.update(_metadata_fields(block))
         self.active: set[str] = set()
+        self.resolved: dict[str, Expr] = {}  # each name once: locals may refer to one another many times
 
     def _defined(self, value: Unknown) -> str | None:
         """The name this template defines for a reference: a local, or a resource's metadata field."""
@@ -277,26 +279,33 @@ class _Locals:
             return expr
         name = self._defined(value)
         if name is not None:
-            if name in self.active:
-                return expr
-            self.active.add(name)
-            try:
-                found = self._deep(self.resolve(self.exprs[name]))
-            finally:
-                self.active.discard(name)
-            return (
-                expr
-                if isinstance(found.value, Unknown)
-                else Expr(found.value, expr.line, expr.text, found.unknown_keys)
-            )
+            found = self._named(name)
+            if isinstance(found.value, Unknown) or ("." in name and not isinstance(found.value, str)):
+                return expr  # a resource's name or namespace is a string, or Terraform refuses the template
+            return Expr(found.value, expr.line, expr.text, found.unknown_keys)
         if value.template and value.parts:
             parts = [self._text(p, expr.line) for p in value.parts]
+            if sum(len(p) if isinstance(p, str) else len(p.placeholder) for p in parts) > _MAX_SUBSTITUTED_TEXT:
+                return expr
             if all(isinstance(p, str) for p in parts):
                 return Expr("".join(str(p) for p in parts), expr.line, expr.text)
             if parts != list(value.parts):  # some locals known: the placeholder keeps only what is not
                 text = "".join(p if isinstance(p, str) else p.placeholder for p in parts)
                 return Expr(Unknown(text, template=True, parts=tuple(parts)), expr.line, expr.text)
         return expr
+
+    def _named(self, name: str) -> Expr:
+        if name in self.resolved:
+            return self.resolved[name]
+        if name in self.active:
+            return self.exprs[name]  # a cycle: unknown
+        self.active.add(name)
+        try:
+            found = self._deep(self.resolve(self.exprs[name]))
+        finally:
+            self.active.discard(name)
+        self.resolved[name] = found
+        return found
 
     def _deep(self, expr: Expr) -> Expr:
         """A local's collection with its own references resolved."""
@@ -316,6 +325,22 @@ class _Locals:
         if isinstance(value, (str, int, float)):
             return str(value)
         return part
+
+
+def _metadata_fields(block: Block) -> dict[str, Expr]:
+    """A Kubernetes resource's metadata name and namespace as `<type>.<label>.name`/`.namespace`; a namespaced one
+    written without a namespace is in "default", as the provider creates it."""
+    if len(block.labels) != 2 or block.labels[0] not in {**WORKLOAD_RESOURCES, **OTHER_RESOURCES}:
+        return {}
+    fields: dict[str, Expr] = {}
+    for metadata in block.body.blocks_of("metadata"):
+        for field_name in ("name", "namespace"):
+            if field_name in metadata.body.attributes:
+                fields[".".join((*block.labels, field_name))] = metadata.body.attributes[field_name].expr
+        kind = {**WORKLOAD_RESOURCES, **OTHER_RESOURCES}[block.labels[0]][1]
+        if "namespace" not in metadata.body.attributes and kind != "Namespace":
+            fields[".".join((*block.labels, "namespace"))] = Expr("default", metadata.line)
+    return fields
 
 
 def _containers(built: Built) -> tuple[JSONPath, list[JSON]]:
@@ -475,9 +500,21 @@ def _relevant(kind: str, path: JSONPath) -> bool:
         return False
     if rest[1] in _POD_FIELDS:
         return True
+    if rest[1] == "volumes":  # a mounted ConfigMap may hold the Boundary config
+        return rest[3:] == ("configMap", "name")
     if rest[1] in ("containers", "initContainers") and len(rest) >= 4:
         return rest[3] in _CONTAINER_FIELDS or rest[3] == "env"
     return False
+
+
+def _relevant_key(kind: str, path: JSONPath) -> bool:
+    """Whether a key only Terraform knows in the map at `path` may be one the rules read: any key of a map they
+    read whole, and of the pod spec or a container, whose fields they read by name."""
+    rest = path[len(pod_template_path(kind)) :]
+    pod_or_container = rest == ("spec",) or (len(rest) == 3 and rest[1] in ("containers", "initContainers"))
+    return _relevant(kind, path) or (
+        path[: len(pod_template_path(kind))] == pod_template_path(kind) and pod_or_container
+    )
 
 
 def _unknown_notes(workload: _Workload) -> Iterator[LoadNote]:
@@ -490,8 +527,7 @@ def _unknown_notes(workload: _Workload) -> Iterator[LoadNote]:
             continue
         yield _unknown_note(workload.file, line, built, path, unknown)
     for path, line, unknown in built.unknown_keys:
-        # A key only Terraform knows may be any key of its map: relevant where the whole map is.
-        if _relevant(kind, path):
+        if _relevant_key(kind, path):
             yield _unknown_note(workload.file, line, built, path, unknown, key=True)
 
 
@@ -510,6 +546,39 @@ def _namespace_notes(file: str, built: Built) -> Iterator[LoadNote]:
 
 
 _POD_SECURITY_PREFIX = "pod-security.kubernetes.io/"
+
+
+def _mounted_config_maps(workloads: list[_Workload]) -> set[tuple[str, str]]:
+    """(namespace, name) of every ConfigMap a workload's pod mounts as a volume: where the rules read the Boundary
+    config."""
+    mounted: set[tuple[str, str]] = set()
+    for workload in workloads:
+        obj = workload.built.obj
+        metadata = obj.get("metadata")
+        namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+        spec = _get(obj, (*pod_template_path(str(obj["kind"])), "spec"))
+        volumes = spec.get("volumes") if isinstance(spec, dict) else None
+        for volume in volumes if isinstance(volumes, list) else []:
+            source = volume.get("configMap") if isinstance(volume, dict) else None
+            if isinstance(source, dict) and isinstance(source.get("name"), str):
+                mounted.add((str(namespace), source["name"]))
+    return mounted
+
+
+def _mounted_config_notes(file: str, built: Built, mounted: set[tuple[str, str]]) -> Iterator[LoadNote]:
+    """A mounted ConfigMap's data written as expressions: the Boundary config in it decides the jail the rules
+    assume."""
+    metadata = built.obj.get("metadata")
+    if built.obj.get("kind") != "ConfigMap" or not isinstance(metadata, dict):
+        return
+    if (str(metadata.get("namespace")), metadata.get("name")) not in mounted:
+        return
+    for path, line, unknown in built.unknowns:
+        if path[:1] in (("data",), ("binaryData",)):
+            yield _unknown_note(file, line, built, path, unknown)
+    for path, line, unknown in built.unknown_keys:
+        if path in (("data",), ("binaryData",)):
+            yield _unknown_note(file, line, built, path, unknown, key=True)
 
 
 def _unknown_note(
