@@ -394,14 +394,14 @@ non_fargate_seccomp_targets := [] if {
 	scheduling.pod_fargate(_placement)
 } else := [t | some t in seccomp_targets; t.class != "fargate"]
 
-# Eight of the pod's Nodes spread over their sorted names, each the target the search makes of it: the warnings on
-# an unknown fact (BND013, BND023, BND061) need no target to fail, so one failing here spares keying every Node.
-sampled_targets(aspect) := [t |
-	not scheduling.pod_fargate(_placement)
-	names := sort(_names)
-	some i in numbers.range(0, 7)
-	some t in _groups({names[floor((i * count(names)) / 8)]}, ["all", aspect])
-]
+# The groups of eight of the pod's Nodes spread over their sorted names, each a target the full search makes too:
+# BND013/BND023/BND061 warn only when no target fails, so one failing here spares keying every Node.
+sampled_targets(aspect) := [] if {
+	scheduling.pod_fargate(_placement)
+} else := _groups(_spread(_names), ["all", aspect])
+
+# A function of the names alone: offline, every pod with the same candidate Nodes shares it.
+_spread(names) := {sorted[floor((i * count(sorted)) / 8)] | sorted := sort(names); some i in numbers.range(0, 7)}
 
 # The Fargate targets, what BND040 reads: for a pod not bound for Fargate only the Fargate Nodes are read (the
 # whole search only when parameter nodeKind could make the answer a declared Fargate node).
