@@ -21,10 +21,12 @@ from boundary_policy.model import JSON, JSONPath
 __all__ = [
     "MANIFEST_RESOURCE",
     "OTHER_RESOURCES",
+    "RESOURCES",
     "WORKLOAD_RESOURCES",
     "Built",
     "build_manifest",
     "build_object",
+    "default_namespace",
     "pod_template_path",
 ]
 
@@ -53,7 +55,16 @@ OTHER_RESOURCES: dict[str, tuple[str, str]] = {
 }
 """Objects the rules read beside workloads: a mounted Boundary config, a namespace's Pod Security labels."""
 
+RESOURCES = {**WORKLOAD_RESOURCES, **OTHER_RESOURCES}
+
 _CLUSTER_SCOPED = {"Namespace"}
+
+
+def default_namespace(kind: str) -> str | None:
+    """The namespace the provider creates a resource of `kind` in when its metadata names none."""
+    return None if kind in _CLUSTER_SCOPED else "default"
+
+
 _TOP_LEVEL = {"ConfigMap": ("data", "binary_data", "immutable")}
 
 # Repeated singular blocks -> the API's list field.
@@ -134,7 +145,7 @@ def pod_template_path(kind: str) -> JSONPath:
 def build_object(block: Block, resolve: Any = None) -> Built:
     """The object of one workload resource block; `resolve(expr) -> Expr` substitutes what the template
     itself defines (locals) before conversion."""
-    api_version, kind = {**WORKLOAD_RESOURCES, **OTHER_RESOURCES}[block.labels[0]]
+    api_version, kind = RESOURCES[block.labels[0]]
     built = Built({"apiVersion": api_version, "kind": kind})
     built.lines[("apiVersion",)] = built.lines[("kind",)] = block.line
     converter = _Converter(built, resolve or (lambda expr: expr))
@@ -150,8 +161,9 @@ def build_object(block: Block, resolve: Any = None) -> Built:
             built.lines[path] = attribute.line
             built.obj[camel(name)] = converter.attribute(name, converter.resolve(attribute.expr), path)
     metadata = built.obj.setdefault("metadata", {})
-    if isinstance(metadata, dict) and "namespace" not in metadata and kind not in _CLUSTER_SCOPED:
-        metadata["namespace"] = "default"  # the provider's default for namespaced resources
+    namespace = default_namespace(kind)
+    if isinstance(metadata, dict) and "namespace" not in metadata and namespace is not None:
+        metadata["namespace"] = namespace
         built.lines[("metadata", "namespace")] = built.lines.get(("metadata",), block.line)
     return built
 

@@ -219,13 +219,12 @@ def _read_stream(stream: BinaryIO, display: str, max_bytes: int) -> Source | Unr
 
 def decode(data: bytes, *, terraform: bool = False) -> str | tuple[int, str]:
     """UTF-8 text (a BOM is dropped), or (line, message) for binary and non-UTF-8 data."""
+    files, syntax = ("Terraform files", "HCL") if terraform else ("Kubernetes manifests", "YAML or JSON")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return 1, f"file is UTF-16; {'Terraform files' if terraform else 'Kubernetes manifests'} must be UTF-8"
+        return 1, f"file is UTF-16; {files} must be UTF-8"
     nul = data.find(b"\x00")
     if nul >= 0:
-        return _line_at(
-            data, nul
-        ), f"binary file (NUL byte at offset {nul}), not {'HCL' if terraform else 'YAML or JSON'}"
+        return _line_at(data, nul), f"binary file (NUL byte at offset {nul}), not {syntax}"
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:

@@ -24,10 +24,12 @@ from boundary_policy.loading.hcl import Block, Body, Expr, HclError, Unknown, pa
 from boundary_policy.loading.kubernetes_provider import (
     MANIFEST_RESOURCE,
     OTHER_RESOURCES,
+    RESOURCES,
     WORKLOAD_RESOURCES,
     Built,
     build_manifest,
     build_object,
+    default_namespace,
     pod_template_path,
 )
 from boundary_policy.model import JSON, Document, JSONPath, LoadNote, LoadProblem, ResourceRef
@@ -328,24 +330,28 @@ class _Locals:
 
 
 def _metadata_fields(block: Block) -> dict[str, Expr]:
-    """A Kubernetes resource's metadata name and namespace as `<type>.<label>.name`/`.namespace`; a namespaced one
-    written without a namespace is in "default", as the provider creates it."""
-    if len(block.labels) != 2 or block.labels[0] not in {**WORKLOAD_RESOURCES, **OTHER_RESOURCES}:
+    """A Kubernetes resource's metadata name and namespace as `<type>.<label>.name`/`.namespace`, with the namespace
+    the provider creates it in when it names none."""
+    if len(block.labels) != 2 or block.labels[0] not in RESOURCES:
         return {}
     fields: dict[str, Expr] = {}
+    default = default_namespace(RESOURCES[block.labels[0]][1])
     for metadata in block.body.blocks_of("metadata"):
         for field_name in ("name", "namespace"):
             if field_name in metadata.body.attributes:
                 fields[".".join((*block.labels, field_name))] = metadata.body.attributes[field_name].expr
-        kind = {**WORKLOAD_RESOURCES, **OTHER_RESOURCES}[block.labels[0]][1]
-        if "namespace" not in metadata.body.attributes and kind != "Namespace":
-            fields[".".join((*block.labels, "namespace"))] = Expr("default", metadata.line)
+        if "namespace" not in metadata.body.attributes and default is not None:
+            fields[".".join((*block.labels, "namespace"))] = Expr(default, metadata.line)
     return fields
 
 
+def _pod_spec(obj: dict[str, JSON]) -> tuple[JSONPath, JSON]:
+    spec_path = (*pod_template_path(str(obj["kind"])), "spec")
+    return spec_path, _get(obj, spec_path)
+
+
 def _containers(built: Built) -> tuple[JSONPath, list[JSON]]:
-    spec_path = (*pod_template_path(str(built.obj["kind"])), "spec")
-    spec = _get(built.obj, spec_path)
+    spec_path, spec = _pod_spec(built.obj)
     containers = spec.get("containers") if isinstance(spec, dict) else None
     return spec_path, containers if isinstance(containers, list) else []
 
@@ -510,11 +516,12 @@ def _relevant(kind: str, path: JSONPath) -> bool:
 def _relevant_key(kind: str, path: JSONPath) -> bool:
     """Whether a key only Terraform knows in the map at `path` may be one the rules read: any key of a map they
     read whole, and of the pod spec or a container, whose fields they read by name."""
-    rest = path[len(pod_template_path(kind)) :]
-    pod_or_container = rest == ("spec",) or (len(rest) == 3 and rest[1] in ("containers", "initContainers"))
-    return _relevant(kind, path) or (
-        path[: len(pod_template_path(kind))] == pod_template_path(kind) and pod_or_container
+    template = pod_template_path(kind)
+    rest = path[len(template) :] if path[: len(template)] == template else None
+    pod_or_container = rest == ("spec",) or (
+        rest is not None and len(rest) == 3 and rest[1] in ("containers", "initContainers")
     )
+    return pod_or_container or _relevant(kind, path)
 
 
 def _unknown_notes(workload: _Workload) -> Iterator[LoadNote]:
@@ -556,7 +563,7 @@ def _mounted_config_maps(workloads: list[_Workload]) -> set[tuple[str, str]]:
         obj = workload.built.obj
         metadata = obj.get("metadata")
         namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
-        spec = _get(obj, (*pod_template_path(str(obj["kind"])), "spec"))
+        _, spec = _pod_spec(obj)
         volumes = spec.get("volumes") if isinstance(spec, dict) else None
         for volume in volumes if isinstance(volumes, list) else []:
             source = volume.get("configMap") if isinstance(volume, dict) else None
