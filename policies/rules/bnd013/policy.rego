@@ -37,7 +37,7 @@ violation contains {"msg": msg, "details": boundary.details("BND013", c, summary
 	# regal ignore:non-loop-expression
 	not _fails_in_sample
 	every t in candidates.non_fargate_seccomp_targets {
-		t.seccomp_default.state != "true"
+		not _fails(t)
 	}
 	unknown := [t | some t in candidates.non_fargate_seccomp_targets; t.seccomp_default.state == "unknown"]
 	count(unknown) > 0
@@ -54,10 +54,12 @@ violation contains {"msg": msg, "details": boundary.details("BND013", c, summary
 	)
 }
 
-# The cheapest rejection first: a target among a few Nodes whose kubelet defaults to RuntimeDefault (where BND010
-# applies instead) rules this warning out.
+# A kubelet that defaults to RuntimeDefault: where BND010 applies instead.
+_fails(t) if t.seccomp_default.state == "true"
+
+# The cheapest rejection first: a failing target among a few Nodes rules this warning out.
 _fails_in_sample if {
 	some t in candidates.sampled_targets("seccomp")
 	t.class != "fargate"
-	t.seccomp_default.state == "true"
+	_fails(t)
 }
