@@ -138,6 +138,10 @@ _auto_mode_everywhere contains name if {
 # for the userns rules, say) would only split the groups. "all" is the whole target, for tests and tools.
 _aspects := {
 	"class": {"labels": {nodes.compute_type}, "annotations": set(), "info": _class_info},
+	# Nodes with a Fargate signal are of class Fargate whatever else they show; those with an Auto Mode one are
+	# Fargate or Auto Mode, which the runtime cannot change. Their scans key only what tells these apart.
+	"fargate": {"labels": {nodes.compute_type}, "annotations": set(), "info": set()},
+	"auto-mode": {"labels": {nodes.compute_type}, "annotations": set(), "info": {"osImage"}},
 	"userns": {
 		"labels": {nodes.compute_type, nodes.nodepool_label, "boundary-policy/max-user-namespaces"},
 		"annotations": {"boundary-policy/max-user-namespaces"},
@@ -191,9 +195,9 @@ _source(names, aspect) := [_how(names), names, _paths(aspect, _label_keys)]
 _how(names) := "named" if {
 	_reads_names
 } else := "everywhere" if {
-	# The pod's Nodes are all Nodes: no lookup by name.
-	_narrowing == "none"
-	names == _names
+	# All Nodes (the names are always some of them): no lookup by name. A count costs nothing; comparing the names
+	# with all names would list every Node.
+	count(names) == count(nodes.inventory_nodes)
 } else := "among"
 
 _keys_by(["named", names, paths]) := _named_keys(names, paths)
@@ -235,6 +239,15 @@ keys_of(scan) := _keys_by(_scan_source(scan))
 
 # The key function and arguments of a scan's key map.
 _scan_source(scan) := _source(_scan_names(scan[0]), scan[1])
+
+# The names a scan's groups were drawn from.
+_scan_names("all") := _names
+
+_scan_names("fargate") := fargate_names
+
+_scan_names("auto-mode") := auto_mode_names
+
+_scan_names("userns") := userns_suspects
 
 # A node group as a Node-shaped view, for lib.nodes and lib.scheduling.
 _view(key, paths) := {
@@ -288,6 +301,10 @@ _node_target(key, v, scan) := object.union(
 )
 
 _aspect_fields("class", _) := {}
+
+_aspect_fields("fargate", _) := {}
+
+_aspect_fields("auto-mode", _) := {}
 
 _aspect_fields("userns", v) := _userns_fields(v)
 
@@ -408,7 +425,7 @@ _spread(names) := {sorted[floor((i * count(sorted)) / 8)] | sorted := sort(names
 fargate_targets := [t | some t in class_targets; t.class == "fargate"] if {
 	scheduling.pod_fargate(_placement)
 } else := ts if {
-	ts := [t | some t in _groups(fargate_names, ["fargate", "class"]); t.class == "fargate"]
+	ts := [t | some t in _groups(fargate_names, ["fargate", "fargate"]); t.class == "fargate"]
 	count(ts) > 0
 } else := [t | k8s.params.nodeKind == "fargate"; some t in class_targets; t.class == "fargate"]
 
@@ -417,81 +434,8 @@ fargate_targets := [t | some t in class_targets; t.class == "fargate"] if {
 auto_mode_targets := ts if {
 	not scheduling.pod_fargate(_placement)
 	ts := [t |
-		some t in array.concat(_groups(auto_mode_names, ["auto-mode", "class"]), pool_targets)
+		some t in array.concat(_groups(auto_mode_names, ["auto-mode", "auto-mode"]), pool_targets)
 		t.class == "auto-mode"
 	]
 	count(ts) > 0
 } else := [t | k8s.params.nodeKind == "auto-mode"; some t in class_targets; t.class == "auto-mode"]
-
-# --- messages ---------------------------------------------------------------------------------------------
-
-# How a message names some failing targets, computed once per violation:
-#   "text": "node a (Bottlerocket)", "nodes a (Bottlerocket), b (Bottlerocket) and 3 more",
-#           "NodePool gpu (Bottlerocket, EC2NodeClass br)", "Fargate (the pod's ...)";
-#   "node": the first Node by name (null when no synced Node is among them), for the violation's details;
-#   "first": the target that explains them: the group of that Node, else the first pool by name.
-summary(ts) := _listed(_members(ts), sort([[t.name, t] | some t in ts; t.origin == "nodepool"])) if {
-	ts[0].origin in {"inventory", "nodepool"}
-} else := {"text": sprintf("Fargate (%s)", [ts[0].why]), "node": null, "first": ts[0]} if {
-	ts[0].origin == "pod"
-} else := {
-	"text": sprintf("nodes of kind %s (%s)", [nodes.class_names[ts[0].class], ts[0].why]),
-	"node": null,
-	"first": ts[0],
-} if {
-	ts[0].origin == "parameter"
-} else := {"text": sprintf("an unknown node (%s)", [ts[0].why]), "node": null, "first": ts[0]}
-
-# The Nodes of some targets' groups, by name: how many, and the first three as [name, target]. Another pass over
-# the Nodes' keys, made only for a violation.
-_members(ts) := {"count": named[0], "first": [[m[0], by_key[m[1]]] | some m in named[1]]} if {
-	by_key := {t.key: t | some t in ts; t.origin == "inventory"}
-	sources := [_scan_source(scan) | some scan in {t.scan | some t in ts; t.origin == "inventory"}]
-	named := _named_in(sources, object.keys(by_key))
-}
-
-# A function of the key sources and keys alone (see _source).
-_named_in(sources, keys) := [count(pairs), array.slice(pairs, 0, 3)] if {
-	pairs := sort([[name, key] | some source in sources; some name, key in _keys_by(source); keys[key]])
-}
-
-# The names a scan's groups were drawn from.
-_scan_names("all") := _names
-
-_scan_names("fargate") := fargate_names
-
-_scan_names("auto-mode") := auto_mode_names
-
-_listed(members, pools) := {
-	"text": _with_noun(members.count, _enumerate(
-		array.concat(
-			[sprintf("%s (%s)", [m[0], nodes.class_names[m[1].class]]) | some m in members.first],
-			[_pool_phrase(p[1]) | some p in pools],
-		),
-		members.count + count(pools),
-	)),
-	"node": _first_name(members.first),
-	"first": array.concat(members.first, pools)[0][1],
-}
-
-# k8s.enumerate of `total` items of which only the first three (and the pools after them) were worded.
-_enumerate(items, total) := k8s.enumerate(items, 3) if {
-	total <= 3
-} else := sprintf("%s and %d more", [concat(", ", array.slice(items, 0, 3)), total - 3])
-
-_with_noun(0, text) := text
-
-_with_noun(1, text) := concat(" ", ["node", text])
-
-_with_noun(n, text) := concat(" ", ["nodes", text]) if n > 1
-
-_first_name(members) := members[0][0]
-
-_first_name([]) := null
-
-_pool_phrase(t) := sprintf("NodePool %s (%s, %s %s)", [
-	t.name,
-	nodes.class_names[t.class],
-	object.get(t.node_class, "kind", "NodeClass"),
-	object.get(t.node_class, "name", ""),
-])

@@ -36,7 +36,7 @@ violation contains {"msg": msg, "details": boundary.details("BND020", c, summary
 	some c in boundary.nsjail
 	c.no_user_namespace.value == false
 	failing := [t |
-		some t in candidates.non_fargate_userns_targets
+		some t in candidates.non_fargate_userns_suspects
 		t.class != "auto-mode"
 		t.userns.state == "disabled"
 	]
