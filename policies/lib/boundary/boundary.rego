@@ -20,7 +20,7 @@ jail_types := {"nsjail", "landjail"}
 # The jail type: {"value": "nsjail"|..., "known": bool, "source": "flag"|"env"|"config"|"annotation"|"default",
 # "field": [...]}. An unknown value (shell variable, valueFrom) has value null.
 jail(obj, entry) := _option(v.value, commandline.literal(v.value), "flag", v.field) if {
-	v := commandline.last(commandline.flag_values(commandline.option_tokens(entry), "--jail-type"))
+	v := commandline.last(commandline.option_flag_values(entry, "--jail-type"))
 } else := _option(e.value, e.known, "env", array.concat(entry.path, ["env", e.index])) if {
 	e := k8s.env(entry, "BOUNDARY_JAIL_TYPE")
 } else := _option(sprintf("%v", [c.settings.jail_type]), true, "config", c.field) if {
@@ -36,7 +36,7 @@ _option(_, false, source, field) := {"value": null, "known": false, "source": so
 
 # no_user_namespace: like jail(); the value is a boolean, or null when unknown (unparseable values included).
 no_user_namespace(obj, entry) := _bool_option(v.value, commandline.literal(v.value), "flag", v.field) if {
-	v := commandline.last(commandline.bool_flag_values(commandline.option_tokens(entry), "--no-user-namespace"))
+	v := commandline.last(commandline.option_bool_flag_values(entry, "--no-user-namespace"))
 } else := _bool_option(e.value, e.known, "env", array.concat(entry.path, ["env", e.index])) if {
 	e := k8s.env(entry, "BOUNDARY_NO_USER_NAMESPACE")
 } else := _bool_option(c.settings.no_user_namespace, true, "config", c.field) if {

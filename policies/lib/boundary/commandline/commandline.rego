@@ -53,6 +53,28 @@ option_tokens(entry) := array.slice(toks, 0, min(cuts)) if {
 	count(cuts) > 0
 } else := tokens(entry)
 
+# Whether any element of the container's command or args contains `text`. Every token is part of one of them, so a
+# flag or launcher no element contains is not among the tokens: asked first, this spares splitting the command line
+# of most containers into tokens (the cheapest rejection first).
+default mentions(_, _) := false
+
+mentions(entry, text) if {
+	some field in ["command", "args"]
+	some value in object.get(entry.container, field, [])
+	contains(value, text)
+}
+
+# The values of a flag among the options Boundary parses as its own (option_tokens), or [] when no element of the
+# command line mentions it.
+option_flag_values(entry, flag) := flag_values(option_tokens(entry), flag) if {
+	mentions(entry, flag)
+} else := []
+
+# The same for a boolean flag.
+option_bool_flag_values(entry, flag) := bool_flag_values(option_tokens(entry), flag) if {
+	mentions(entry, flag)
+} else := []
+
 # Every value given to a flag: `--flag value` or `--flag=value`; {"value": v, "field": [...]}, in order.
 flag_values(toks, flag) := [v |
 	some i, token in toks

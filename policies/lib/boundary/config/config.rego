@@ -69,7 +69,7 @@ _item_key(items, path) := path if {
 
 # The path Boundary reads its config from when --config or BOUNDARY_CONFIG sets it: {"known": bool, "value": p}.
 explicit_config_path(entry) := {"known": commandline.literal(v.value), "value": v.value} if {
-	v := commandline.last(commandline.flag_values(commandline.option_tokens(entry), "--config"))
+	v := commandline.last(commandline.option_flag_values(entry, "--config"))
 } else := {"known": e.known, "value": e.value} if {
 	e := k8s.env(entry, "BOUNDARY_CONFIG")
 }

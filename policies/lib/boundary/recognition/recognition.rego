@@ -31,14 +31,17 @@ _signal(_, entry, _) if {
 }
 
 _signal(_, entry, parameters) if {
+	launchers := commandline.launchers | {name | some name in object.get(parameters, "wrapperNames", [])}
+	some launcher in launchers
+	commandline.mentions(entry, launcher)
 	some token in commandline.tokens(entry)
-	wrappers := {name | some name in object.get(parameters, "wrapperNames", [])}
-	commandline.basename(token.word) in (commandline.launchers | wrappers)
+	commandline.basename(token.word) in launchers
 }
 
 _signal(_, entry, _) if {
-	some token in commandline.option_tokens(entry)
 	some flag in ["--jail-type", "--no-user-namespace"]
+	commandline.mentions(entry, flag)
+	some token in commandline.option_tokens(entry)
 	_flag_word(token.word, flag)
 }
 
@@ -97,6 +100,7 @@ workspace_container(obj, parameters) := entries[0] if {
 _agent(entry) if k8s.env(entry, "CODER_AGENT_TOKEN")
 
 _agent(entry) if {
+	commandline.mentions(entry, "agent")
 	toks := commandline.tokens(entry)
 	some i, token in toks
 	commandline.basename(token.word) == "coder"
