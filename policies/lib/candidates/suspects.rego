@@ -14,14 +14,16 @@ non_fargate_userns_suspects := [] if {
 
 _userns_suspect_targets := array.concat(_groups(userns_suspects, ["userns", "userns"]), pool_targets) if {
 	_any_target
-} else := _targets([])
+} else := _targets(_groups(_names, ["all", "userns"]))
 
-# Whether the full search has any target from the inventory (a schedulable Node group or a NodePool).
+# Whether the full search has any target from the inventory (a schedulable Node group or a NodePool). The last test
+# is the full search itself, which the else above then reuses: where it cannot be made (a nodeSelector that is not
+# an object), there is no target either way, as before.
 _any_target if count(pool_targets) > 0
 
 _any_target if count(sampled_targets("class")) > 0
 
-_any_target if count(_groups(_names, ["all", "class"])) > 0
+_any_target if count(_groups(_names, ["all", "userns"])) > 0
 
 # The pod's Nodes whose user namespaces may be disabled (lib.nodes.userns): a fact or a NodePool's user data to read,
 # or class Bottlerocket by osImage or runtime (one that is not Auto Mode's). Every other Node's class leaves them
@@ -56,5 +58,7 @@ _userns_suspects_everywhere contains name if {
 	some name
 	info := nodes.inventory_nodes[name].status.nodeInfo
 	contains(info.containerRuntimeVersion, "+bottlerocket")
-	not startswith(info.osImage, "Bottlerocket (EKS Auto")
+
+	# With a default: a missing osImage must not make the body fail (OPA looks the reference up outside `not`).
+	not startswith(object.get(info, "osImage", ""), "Bottlerocket (EKS Auto")
 }

@@ -55,11 +55,15 @@ _userns_fact := "boundary-policy/max-user-namespaces"
 
 _suspect_nodes := [
 	_br133, _br130, _al2023, _al2, _auto, _ubuntu, _fargate,
-	# Bottlerocket by its runtime only.
+	# Bottlerocket by its runtime only, with an osImage that says nothing and with none.
 	_with_info(
 		_node("rt-br", {"group": "al"}, "", "6.1.1"),
 		{"containerRuntimeVersion": "containerd://2.0.5+bottlerocket"},
 	),
+	{
+		"metadata": {"name": "rt-only", "labels": {"group": "al"}},
+		"status": {"nodeInfo": {"containerRuntimeVersion": "containerd://1.7+bottlerocket"}},
+	},
 	# Bottlerocket's runtime on an Auto Mode osImage: Auto Mode, never BND020's.
 	_with_info(
 		_node("rt-auto", {"group": "br"}, "", "6.1.1"),
@@ -110,4 +114,7 @@ _suspect_reviews := [
 	_review(_affinity({"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["br-130", "al-off"]}]})),
 	_review_with({"nodeSelector": {"group": "none"}}, {"nodeKind": "bottlerocket"}),
 	_review_with({}, {"nodeKind": "bottlerocket"}),
+	# A nodeSelector that is not an object: no search can be made, and no virtual target stands in for it.
+	_review_with({"nodeSelector": []}, {"nodeKind": "bottlerocket"}),
+	_review_with({"nodeSelector": null}, {"nodeKind": "bottlerocket"}),
 ]
