@@ -247,8 +247,6 @@ _scan_names("fargate") := fargate_names
 
 _scan_names("auto-mode") := auto_mode_names
 
-_scan_names("userns") := userns_suspects
-
 # A node group as a Node-shaped view, for lib.nodes and lib.scheduling.
 _view(key, paths) := {
 	"metadata": {

@@ -5,23 +5,47 @@ import data.lib.candidates
 # BND020 reads only the Nodes whose user namespaces may be disabled; it must find every target the full search
 # finds disabled, with the same message text and first Node, for every kind of Node that can be disabled and every
 # kind of placement.
-test_userns_suspects_hold_every_disabled_target if {
-	every inv in _suspect_inventories {
+# Three tests of two inventories each: opa test gives a test 5 s.
+test_userns_suspects_hold_every_disabled_target_a if {
+	every i in [0, 3] {
 		every inp in _suspect_reviews {
-			full := _disabled(candidates.non_fargate_userns_targets) with input as inp with data.inventory as inv
-			suspects := _disabled(candidates.non_fargate_userns_suspects) with input as inp with data.inventory as inv
-			_comparable(suspects) == _comparable(full)
-			_said(suspects) == _said(full) with input as inp with data.inventory as inv
+			_disabled_agree with input as inp with data.inventory as _suspect_inventories[i]
 		}
 	}
+}
+
+test_userns_suspects_hold_every_disabled_target_b if {
+	every i in [1, 4] {
+		every inp in _suspect_reviews {
+			_disabled_agree with input as inp with data.inventory as _suspect_inventories[i]
+		}
+	}
+}
+
+test_userns_suspects_hold_every_disabled_target_c if {
+	every i in [2, 5] {
+		every inp in _suspect_reviews {
+			_disabled_agree with input as inp with data.inventory as _suspect_inventories[i]
+		}
+	}
+}
+
+test_userns_suspects_inventories_are_all_tested if count(_suspect_inventories) == 6
+
+# With the input and inventory given by the caller.
+_disabled_agree if {
+	full := _disabled(candidates.non_fargate_userns_targets)
+	suspects := _disabled(candidates.non_fargate_userns_suspects)
+	_comparable(suspects) == _comparable(full)
+	_said(suspects) == _said(full)
 }
 
 # The cases differ, so the comparison above cannot pass by finding nothing everywhere.
 test_userns_suspects_cases_find_disabled_targets if {
 	found := {count(ts) |
-		some inv in _suspect_inventories
 		some inp in _suspect_reviews
-		ts := _disabled(candidates.non_fargate_userns_suspects) with input as inp with data.inventory as inv
+		ts := _disabled(candidates.non_fargate_userns_suspects) with input as inp
+			with data.inventory as _suspect_inventories[0]
 	}
 	count(found) > 2
 	0 in found
