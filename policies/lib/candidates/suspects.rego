@@ -25,16 +25,16 @@ _any_target if count(sampled_targets("class")) > 0
 
 _any_target if count(_groups(_names, ["all", "userns"])) > 0
 
-# The pod's Nodes whose user namespaces may be disabled (lib.nodes.userns): a fact or a NodePool's user data to read,
-# or class Bottlerocket by osImage or runtime (one that is not Auto Mode's). Every other Node's class leaves them
-# enabled or unknown, or is Fargate or Auto Mode, which BND020 does not read: so these are all the Node groups BND020
-# can fail on, found with a lookup per Node and signal instead of keying every Node. A pod that narrows its Nodes
-# (nodeName, nodeSelector) has few enough to key them all.
 # The names the suspects' groups were drawn from, for naming their Nodes (lib.candidates._scan_source). Here, not
 # with the others: a module of this package may use another, never the other way round too, or an OPA server, which
 # compiles each module as it is put, could load neither first.
 _scan_names("userns") := userns_suspects
 
+# The pod's Nodes whose user namespaces may be disabled (lib.nodes.userns): a fact or a NodePool's user data to read,
+# or class Bottlerocket by osImage or runtime (one that is not Auto Mode's). Every other Node's class leaves them
+# enabled or unknown, or is Fargate or Auto Mode, which BND020 does not read: so these are all the Node groups BND020
+# can fail on, found with a lookup per Node and signal instead of keying every Node. A pod that narrows its Nodes
+# (nodeName, nodeSelector) has few enough to key them all.
 userns_suspects := _userns_suspects_everywhere if {
 	_narrowing == "none"
 } else := _names
