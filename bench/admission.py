@@ -4,6 +4,7 @@
     python bench/admission.py --cluster                    # a real apiserver + Gatekeeper at 14 / 500 / 2,000 Nodes
     python bench/admission.py --gator --gatekeeper OLD/    # the same against another bundle (e.g. an older commit's)
     python bench/admission.py --gator --repeat 5           # each gator point five times: the median and the spread
+    python bench/admission.py --cluster --audit-match-kind-only   # the audit as docs/gatekeeper.md recommends
 
 gator: the real Gatekeeper client (`gator test`, the pinned release) reviews a fixed set of bench workloads with an
 inventory of N Nodes, and once the same inventory with no workloads; the difference in CPU seconds divided by the
@@ -15,7 +16,8 @@ The violations are compared with `boundary-policy eval` on the same files.
 cluster: the harness of tests/cluster starts etcd, kube-apiserver and Gatekeeper (webhook and audit, the shipped
 3 s webhook timeout), installs the bundle, creates N Nodes, and sends server-side dry-runs of a Boundary workspace
 that must be denied: median and p99 latency, how many timed out or were admitted, Gatekeeper's CPU seconds per
-request (from /proc), and the audit cycle time.
+request (from /proc), and the audit cycle time with --audit-pods Boundary workspace Pods to review (20 by default:
+without them the cycle only measures Gatekeeper listing and matching objects, no template runs).
 
 Times are wall seconds of one run on this machine; compare ratios within a run, not absolute numbers.
 """
@@ -107,7 +109,10 @@ def gator_runs(args: argparse.Namespace) -> dict[str, Any]:
 def cluster_runs(args: argparse.Namespace) -> dict[str, Any]:
     from tests.cluster import admission_load  # the harness lives with the cluster tests
 
-    return admission_load.measure(args.cluster_nodes, requests=args.requests, workdir=args.workdir)
+    flags = ("--audit-match-kind-only=true",) if args.audit_match_kind_only else ()
+    return admission_load.measure(
+        args.cluster_nodes, requests=args.requests, audit_pods=args.audit_pods, audit_flags=flags, workdir=args.workdir
+    )
 
 
 def main() -> None:
@@ -119,6 +124,12 @@ def main() -> None:
     parser.add_argument("--workloads", type=int, default=120, help="bench workloads per gator point")
     parser.add_argument("--requests", type=int, default=100, help="server dry-runs per cluster point")
     parser.add_argument("--repeat", type=int, default=1, help="gator runs per point (the median is reported)")
+    parser.add_argument("--audit-pods", type=int, default=20, help="workspace Pods the cluster's audit reviews")
+    parser.add_argument(
+        "--audit-match-kind-only",
+        action="store_true",
+        help="the audit with --audit-match-kind-only=true (Helm auditMatchKindOnly), as docs/gatekeeper.md recommends",
+    )
     parser.add_argument("--gatekeeper", type=Path, default=ROOT / "gatekeeper", help="the bundle to measure")
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()

@@ -9,6 +9,12 @@ and the webhook process's CPU seconds per request from /proc. Webhook and audit 
 Gatekeeper's manifest runs them (two Deployments); the audit is paused (SIGSTOP) while the dry-runs run, because
 in a cluster it runs in its own Pod and here it would take this machine's CPU from the webhook. Then, resumed, the
 duration of the next audit cycle of its own.
+
+So that the audit evaluates the templates, not only lists objects, `audit_pods` Pods of the same two workspaces
+(half of each) are created in namespace bench-audit, which a Gatekeeper Config exempts from the webhook only
+(`processes: [webhook]`): no controller runs here to make Pods, and the webhook would deny them. Each audit run
+must report them (BND020), which the point records. `audit_flags` go to the audit process, e.g. Gatekeeper's
+`--audit-match-kind-only=true` (Helm `auditMatchKindOnly`), which docs/gatekeeper.md recommends.
 """
 
 from __future__ import annotations
@@ -25,12 +31,13 @@ from typing import Any
 
 from bench import corpus
 
-from tests.cluster.harness import ROOT, running_cluster
+from tests.cluster.harness import ROOT, ensure_namespace, running_cluster
 from tests.cluster.inventory import read_objects
 
 EXAMPLES = ROOT / "examples"
 TICKS = os.sysconf("SC_CLK_TCK")
 IDLE_WINDOW = 10.0  # seconds of Gatekeeper's background CPU measured at each point
+AUDITED_NAMESPACE = "bench-audit"
 
 
 def _documents(path: Path) -> list[dict[str, Any]]:
@@ -57,6 +64,46 @@ def _workspaces() -> dict[str, dict[str, Any]]:
     del anywhere["spec"]["template"]["spec"]["nodeSelector"]
     anywhere["metadata"]["name"] += "-anywhere"
     return {"node group (nodeSelector)": selected, "any Node (no nodeSelector)": anywhere}
+
+
+def _audited_pods(count: int) -> list[dict[str, Any]]:
+    """`count` Pods of the two workspaces' templates, alternating, for the audit to review."""
+    templates = [workspace["spec"]["template"] for workspace in _workspaces().values()]
+    return [
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {
+                **copy.deepcopy(templates[i % 2].get("metadata", {})),
+                "name": f"workspace-{i}",
+                "namespace": AUDITED_NAMESPACE,
+            },
+            "spec": copy.deepcopy(templates[i % 2]["spec"]),
+        }
+        for i in range(count)
+    ]
+
+
+def _create_audited_pods(cluster: Any, count: int, timeout: float = 120) -> None:
+    """The Pods, in a namespace a Gatekeeper Config exempts from the webhook only (the audit still reviews it)."""
+    if count <= 0:
+        return
+    ensure_namespace(cluster.api, AUDITED_NAMESPACE)
+    config = {
+        "apiVersion": "config.gatekeeper.sh/v1alpha1",
+        "kind": "Config",
+        "metadata": {"name": "config", "namespace": "gatekeeper-system"},
+        "spec": {"match": [{"excludedNamespaces": [AUDITED_NAMESPACE], "processes": ["webhook"]}]},
+    }
+    cluster.api.create(config)
+    pods = _audited_pods(count)
+    deadline = time.monotonic() + timeout
+    while not cluster.api.admit(pods[0], dry_run=True).allowed:  # until the webhook has read the Config
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the webhook still reviews namespace {AUDITED_NAMESPACE} after {timeout:.0f}s")
+        time.sleep(1)
+    for pod in pods:
+        cluster.api.create(pod)
 
 
 def _bench_nodes(start: int, stop: int) -> list[dict[str, Any]]:
@@ -103,7 +150,14 @@ def _dry_runs(cluster: Any, workspace: dict[str, Any], requests: int, idle_rate:
     }
 
 
-def measure(node_counts: list[int], *, requests: int = 100, workdir: Path | None = None) -> dict[str, Any]:
+def measure(
+    node_counts: list[int],
+    *,
+    requests: int = 100,
+    audit_pods: int = 20,
+    audit_flags: tuple[str, ...] = (),
+    workdir: Path | None = None,
+) -> dict[str, Any]:
     del workdir  # the harness keeps its own temporary directory
     inventory = [
         *_documents(EXAMPLES / "inventory" / "namespaces.yaml"),
@@ -112,10 +166,11 @@ def measure(node_counts: list[int], *, requests: int = 100, workdir: Path | None
     ]
     base = sum(doc["kind"] == "Node" for doc in inventory)
     points = []
-    with running_cluster() as cluster:
+    with running_cluster(audit_flags=audit_flags) as cluster:
         for doc in inventory:
             if cluster.api.get(doc) is None:
                 cluster.api.create(doc)
+        _create_audited_pods(cluster, audit_pods)
         created = 0
         for count in sorted(node_counts):
             extra = _bench_nodes(created, max(count - base, 0))
@@ -150,6 +205,14 @@ def measure(node_counts: list[int], *, requests: int = 100, workdir: Path | None
             since = time.time()
             run = cluster.audit_log.run_started_after(since, timeout=600)
             point["audit_cycle"] = run.duration
+            # Proof that the cycle reviewed the Pods with the templates: every one is denied by BND020.
+            point["audit_pods_reported_by_bnd020"] = len(
+                {
+                    violation[4]
+                    for violation, _ in run.violations
+                    if violation[0] == "BoundaryUserNamespacesDisabled" and violation[3] == AUDITED_NAMESPACE
+                }
+            )
             points.append(point)
             print(json.dumps(point), file=sys.stderr, flush=True)  # a long run keeps what it measured
-    return {"points": points}
+    return {"audit_pods": audit_pods, "audit_flags": list(audit_flags), "points": points}

@@ -301,15 +301,16 @@ class Cluster:
 # --- starting ---------------------------------------------------------------------------------------
 
 
-def start(*, detach: bool = False, log: Callable[[str], None] = _quiet) -> Cluster:
-    """Start a control plane with the bundle installed; on any failure (or Ctrl-C) stop what was started."""
+def start(*, detach: bool = False, log: Callable[[str], None] = _quiet, audit_flags: Sequence[str] = ()) -> Cluster:
+    """Start a control plane with the bundle installed; on any failure (or Ctrl-C) stop what was started.
+    `audit_flags` are added to the audit process's (e.g. --audit-match-kind-only=true for the benchmark)."""
     missing = missing_binaries()
     if missing:
         raise MissingBinaries(f"not built: {', '.join(missing)} (run: bash scripts/setup-cluster)")
     manifest = gatekeeper_manifest()
     cluster = Cluster(Path(tempfile.mkdtemp(prefix="boundary-policy-cluster-")))
     try:
-        _boot(cluster, manifest, detach, log)
+        _boot(cluster, manifest, detach, log, tuple(audit_flags))
     except KeyboardInterrupt:
         cluster.stop()
         raise
@@ -325,12 +326,12 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 @contextmanager
-def running_cluster(log: Callable[[str], None] = _quiet) -> Iterator[Cluster]:
+def running_cluster(log: Callable[[str], None] = _quiet, audit_flags: Sequence[str] = ()) -> Iterator[Cluster]:
     """A cluster for the duration of the block. SIGTERM is turned into KeyboardInterrupt meanwhile, so a killed
     test run still stops the processes (which also die with this process: PR_SET_PDEATHSIG)."""
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        cluster = start(log=log)
+        cluster = start(log=log, audit_flags=audit_flags)
         try:
             yield cluster
         finally:
@@ -344,7 +345,9 @@ def _timed(cluster: Cluster, step: str, log: Callable[[str], None], since: float
     log(f"{step}: {cluster.timings[step]}s")
 
 
-def _boot(cluster: Cluster, manifest: Path, detach: bool, log: Callable[[str], None]) -> None:
+def _boot(
+    cluster: Cluster, manifest: Path, detach: bool, log: Callable[[str], None], audit_flags: tuple[str, ...]
+) -> None:
     started = time.monotonic()
     work = cluster.workdir
     pki = make_pki(cluster.pki_dir, ADMIN, USER)
@@ -478,6 +481,7 @@ def _boot(cluster: Cluster, manifest: Path, detach: bool, log: Callable[[str], N
             f"--health-addr=127.0.0.1:{ports['audit-health']}",
             f"--api-cache-dir={work / 'audit-cache'}",
             *(f"--audit-interval={AUDIT_INTERVAL}", "--constraint-violations-limit=1000"),
+            *audit_flags,
             *common,
         ],
         env,
