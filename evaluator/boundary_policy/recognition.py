@@ -39,10 +39,15 @@ REASONS = ("annotation", "env", "command", "flag", "config", "parameter", "modul
 _REASONS = """reasons := {"annotation" | some key in object.keys(data.lib.k8s.annotations(obj))
         startswith(key, "boundary-policy/")}
     | {"env" | some e in object.get(entry.container, "env", []); e.name in data.lib.boundary.recognition.env_names}
-    | {"command" | some t in data.lib.boundary.commandline.tokens(entry)
-        data.lib.boundary.commandline.basename(t.word) in (data.lib.boundary.commandline.launchers
-          | {w | some w in object.get(params, "wrapperNames", [])})}
-    | {"flag" | some t in data.lib.boundary.commandline.option_tokens(entry)
+    | {"command" | launchers := data.lib.boundary.commandline.launchers
+          | {w | some w in object.get(params, "wrapperNames", [])}
+        some launcher in launchers
+        data.lib.boundary.commandline.mentions(entry, launcher)
+        some t in data.lib.boundary.commandline.tokens(entry)
+        data.lib.boundary.commandline.basename(t.word) in launchers}
+    | {"flag" | some flag in ["--jail-type", "--no-user-namespace"]
+        data.lib.boundary.commandline.mentions(entry, flag)
+        some t in data.lib.boundary.commandline.option_tokens(entry)
         regex.match(`^--(jail-type|no-user-namespace)(=|$)`, t.word)}
     | {"config" | s := data.lib.boundary.config.mounted_config(obj, entry).settings
         some k in ["jail_type", "allowlist"]; k in object.keys(s)}
