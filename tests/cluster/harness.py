@@ -303,7 +303,7 @@ class Cluster:
 
 def start(*, detach: bool = False, log: Callable[[str], None] = _quiet, audit_flags: Sequence[str] = ()) -> Cluster:
     """Start a control plane with the bundle installed; on any failure (or Ctrl-C) stop what was started.
-    `audit_flags` are added to the audit process's (e.g. --audit-match-kind-only=true for the benchmark)."""
+    `audit_flags` are added to the audit process's flags (e.g. --audit-match-kind-only=true, for the benchmark)."""
     missing = missing_binaries()
     if missing:
         raise MissingBinaries(f"not built: {', '.join(missing)} (run: bash scripts/setup-cluster)")
